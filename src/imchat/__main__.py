@@ -1,0 +1,5 @@
+"""`python -m imchat` runs the CLI."""
+
+from imchat.cli import main
+
+main()

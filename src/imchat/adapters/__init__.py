@@ -1,0 +1,1 @@
+"""Connections to the outside: database, event queue and pub/sub, real or embedded."""

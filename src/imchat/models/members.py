@@ -1,0 +1,49 @@
+"""Per-user state of one conversation: read cursor, unread count, last message summary."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pymongo
+from beanie import Document, PydanticObjectId
+from pydantic import BaseModel, Field
+from pymongo import IndexModel
+
+from imchat.models.clock import utcnow
+
+
+class LastMessage(BaseModel):
+    message_id: PydanticObjectId
+    seq: int
+    sender_id: PydanticObjectId
+    type: str
+    preview: str
+    created_at: datetime
+
+
+class Member(Document):
+    user_id: PydanticObjectId
+    conversation_id: PydanticObjectId
+    # The member sees messages after this seq (history from when they joined).
+    joined_after_seq: int = 0
+    last_read_seq: int = 0
+    unread_count: int = 0
+    last_message: LastMessage | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+    active: bool = True
+
+    class Settings:
+        name = "members"
+        indexes = [
+            IndexModel(
+                [("user_id", pymongo.ASCENDING), ("conversation_id", pymongo.ASCENDING)],
+                unique=True,
+            ),
+            IndexModel(
+                [
+                    ("user_id", pymongo.ASCENDING),
+                    ("active", pymongo.ASCENDING),
+                    ("updated_at", pymongo.DESCENDING),
+                ]
+            ),
+        ]

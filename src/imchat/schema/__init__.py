@@ -1,0 +1,1 @@
+"""The GraphQL schema: Strawberry types and thin resolvers that call the services."""

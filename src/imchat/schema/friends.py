@@ -1,0 +1,102 @@
+"""Friend requests and friendships."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator
+
+import strawberry
+
+from imchat.channels import user_channel
+from imchat.models import FriendRequest
+from imchat.models import RequestStatus as RequestStatusModel
+from imchat.schema.context import Info
+from imchat.schema.permissions import AUTHENTICATED
+from imchat.schema.types import (
+    FriendRequestType,
+    FriendType,
+    RequestDirection,
+    RequestStatus,
+)
+from imchat.services import friends, users
+from imchat.services.validation import parse_id
+
+
+async def present_requests(requests: list[FriendRequest]) -> list[FriendRequestType]:
+    """Schema objects for requests, loading every user they name in one query."""
+    ids = [r.from_id for r in requests] + [r.to_id for r in requests]
+    found = await users.get_users(ids)
+    return [FriendRequestType.from_model(r, found) for r in requests]
+
+
+@strawberry.type
+class FriendQuery:
+    @strawberry.field(permission_classes=AUTHENTICATED)
+    async def friend_requests(
+        self,
+        info: Info,
+        direction: RequestDirection | None = RequestDirection.INCOMING,
+        status: RequestStatus | None = None,
+    ) -> list[FriendRequestType]:
+        found = await friends.list_requests(
+            info.context.require_user(),
+            friends.RequestDirection((direction or RequestDirection.INCOMING).value),
+            RequestStatusModel(status.value) if status else None,
+        )
+        return await present_requests(found)
+
+    @strawberry.field(permission_classes=AUTHENTICATED)
+    async def friends(self, info: Info) -> list[FriendType]:
+        entries = await friends.list_friends(info.context.require_user())
+        return [FriendType.from_entry(entry) for entry in entries]
+
+
+@strawberry.type
+class FriendMutation:
+    @strawberry.mutation(permission_classes=AUTHENTICATED)
+    async def request_friend(
+        self, info: Info, user_id: strawberry.ID, note: str | None = None
+    ) -> FriendRequestType:
+        request = await friends.request_friend(
+            info.context.services.events,
+            info.context.require_user(),
+            parse_id(user_id, "userId"),
+            note,
+        )
+        return (await present_requests([request]))[0]
+
+    @strawberry.mutation(permission_classes=AUTHENTICATED)
+    async def respond_to_request(
+        self, info: Info, request_id: strawberry.ID, accept: bool
+    ) -> FriendRequestType:
+        request = await friends.respond_to_request(
+            info.context.services.events,
+            info.context.require_user(),
+            parse_id(request_id, "requestId"),
+            accept,
+        )
+        return (await present_requests([request]))[0]
+
+    @strawberry.mutation(permission_classes=AUTHENTICATED)
+    async def remove_friend(self, info: Info, user_id: strawberry.ID) -> bool:
+        return await friends.remove_friend(
+            info.context.services.events, info.context.require_user(), parse_id(user_id, "userId")
+        )
+
+
+@strawberry.type
+class FriendSubscription:
+    @strawberry.subscription(permission_classes=AUTHENTICATED)
+    async def friend_request_received(self, info: Info) -> AsyncGenerator[FriendRequestType, None]:
+        me = info.context.require_user()
+        async with info.context.services.pubsub.subscribe(user_channel(str(me))) as events:
+            while True:
+                raw = await events.get()
+                if raw is None:
+                    continue
+                event = json.loads(raw)
+                if event.get("type") != "friend_request":
+                    continue
+                request = FriendRequest.model_validate(event["request"])
+                if request.to_id == me and request.status == RequestStatusModel.PENDING:
+                    yield (await present_requests([request]))[0]

@@ -1,0 +1,48 @@
+"""The root Query, Mutation and Subscription types, composed per domain, and the schema."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+
+from imchat.config import Settings
+from imchat.schema.accounts import AccountMutation, AccountQuery
+from imchat.schema.errors import ErrorCodes
+from imchat.schema.friends import FriendMutation, FriendQuery, FriendSubscription
+
+Query = merge_types("Query", (AccountQuery, FriendQuery))
+Mutation = merge_types("Mutation", (AccountMutation, FriendMutation))
+Subscription = merge_types("Subscription", (FriendSubscription,))
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or Settings()
+    extensions: list[Callable[[], SchemaExtension]] = [
+        ErrorCodes,
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
+        # Validation and parsing were most of the server time per operation (STACK.md).
+        lambda: ParserCache(maxsize=1024),
+        lambda: ValidationCache(maxsize=1024),
+    ]
+    if not settings.introspection:
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+    )

@@ -1,0 +1,99 @@
+"""GraphQL object types for accounts and friends, built from the documents."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from beanie import PydanticObjectId
+
+from imchat.models import FriendRequest as FriendRequestDocument
+from imchat.models import User as UserDocument
+from imchat.services.friends import FriendEntry
+
+
+@strawberry.enum
+class RequestKind(Enum):
+    FRIEND = "FRIEND"
+    GROUP = "GROUP"
+
+
+@strawberry.enum
+class RequestStatus(Enum):
+    PENDING = "PENDING"
+    ACCEPTED = "ACCEPTED"
+    REJECTED = "REJECTED"
+
+
+@strawberry.enum
+class RequestDirection(Enum):
+    INCOMING = "INCOMING"
+    OUTGOING = "OUTGOING"
+
+
+@strawberry.type(name="User")
+class UserType:
+    id: strawberry.ID
+    username: str
+    display_name: str
+    avatar_url: str | None
+
+    @classmethod
+    def from_model(cls, user: UserDocument) -> UserType:
+        return cls(
+            id=strawberry.ID(str(user.id)),
+            username=user.username,
+            display_name=user.display_name,
+            avatar_url=user.avatar_url,
+        )
+
+
+@strawberry.type
+class AuthPayload:
+    access_token: str
+    refresh_token: str
+    user: UserType
+
+
+@strawberry.type(name="FriendRequest")
+class FriendRequestType:
+    id: strawberry.ID
+    kind: RequestKind
+    from_: UserType = strawberry.field(name="from")
+    to: UserType
+    status: RequestStatus
+    note: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(
+        cls, request: FriendRequestDocument, users: Mapping[PydanticObjectId, UserDocument]
+    ) -> FriendRequestType:
+        return cls(
+            id=strawberry.ID(str(request.id)),
+            kind=RequestKind(request.kind.value),
+            from_=UserType.from_model(users[request.from_id]),
+            to=UserType.from_model(users[request.to_id]),
+            status=RequestStatus(request.status.value),
+            note=request.note,
+            created_at=request.created_at,
+            updated_at=request.updated_at,
+        )
+
+
+@strawberry.type(name="Friend")
+class FriendType:
+    user: UserType
+    since: datetime
+    conversation_id: strawberry.ID
+
+    @classmethod
+    def from_entry(cls, entry: FriendEntry) -> FriendType:
+        return cls(
+            user=UserType.from_model(entry.user),
+            since=entry.friendship.since,
+            conversation_id=strawberry.ID(str(entry.friendship.conversation_id)),
+        )

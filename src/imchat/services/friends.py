@@ -1,0 +1,206 @@
+"""Friend requests and friendships, with the rules users of chat apps expect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, cast
+
+from beanie import PydanticObjectId
+from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
+
+from imchat.errors import ErrorCode, ImchatError, bad_input, forbidden, not_found
+from imchat.models import (
+    Conversation,
+    ConversationKind,
+    FriendRequest,
+    Friendship,
+    Member,
+    RequestKind,
+    RequestStatus,
+    User,
+)
+from imchat.models.clock import utcnow
+from imchat.models.conversations import direct_pair_key
+from imchat.models.requests import pending_key
+from imchat.services.ports import EventSink
+from imchat.services.validation import MAX_NOTE_LENGTH, check_text
+
+
+class RequestDirection(StrEnum):
+    INCOMING = "INCOMING"
+    OUTGOING = "OUTGOING"
+
+
+@dataclass(frozen=True)
+class FriendEntry:
+    friendship: Friendship
+    user: User
+
+
+def request_event(request: FriendRequest) -> dict[str, Any]:
+    return {"type": "friend_request", "request": request.model_dump(mode="json")}
+
+
+async def are_friends(user_id: PydanticObjectId, other_id: PydanticObjectId) -> bool:
+    row = await Friendship.find_one(Friendship.user_id == user_id, Friendship.friend_id == other_id)
+    return row is not None
+
+
+async def request_friend(
+    events: EventSink, from_id: PydanticObjectId, to_id: PydanticObjectId, note: str | None
+) -> FriendRequest:
+    """Ask to become friends (seed: requestAddFriend).
+
+    Asking again while a request is pending returns that request; asking someone who has
+    already asked you accepts their request instead of opening a second one.
+    """
+    text = check_text(note, "note", MAX_NOTE_LENGTH, allow_empty=True) or None
+    if from_id == to_id:
+        raise bad_input("You cannot send a friend request to yourself")
+    if await User.get(to_id) is None:
+        raise not_found("User")
+    if await are_friends(from_id, to_id):
+        raise ImchatError(ErrorCode.CONFLICT, "You are already friends")
+
+    reverse = await FriendRequest.find_one(
+        FriendRequest.pending_key == pending_key(RequestKind.FRIEND, to_id, from_id, None)
+    )
+    if reverse is not None and reverse.id is not None:
+        return await respond_to_request(events, from_id, reverse.id, accept=True)
+
+    key = pending_key(RequestKind.FRIEND, from_id, to_id, None)
+    request = FriendRequest(
+        kind=RequestKind.FRIEND, from_id=from_id, to_id=to_id, note=text, pending_key=key
+    )
+    try:
+        await request.insert()
+    except DuplicateKeyError:
+        existing = await FriendRequest.find_one(FriendRequest.pending_key == key)
+        if existing is None:  # settled between our insert and this read
+            raise ImchatError(ErrorCode.CONFLICT, "Request changed meanwhile; retry") from None
+        return existing
+    await events.notify([str(to_id)], request_event(request))
+    return request
+
+
+async def respond_to_request(
+    events: EventSink, user_id: PydanticObjectId, request_id: PydanticObjectId, accept: bool
+) -> FriendRequest:
+    """Accept or reject a pending request (seed: callbackRequest); only the addressee may."""
+    request = await FriendRequest.get(request_id)
+    if request is None or user_id not in (request.from_id, request.to_id):
+        raise not_found("Request")
+    if request.to_id != user_id:
+        raise forbidden("Only the person asked can answer this request")
+    if request.status != RequestStatus.PENDING:
+        raise ImchatError(ErrorCode.CONFLICT, "This request was already answered")
+    if request.kind != RequestKind.FRIEND:
+        raise bad_input("Group requests are not supported yet")
+
+    status = RequestStatus.ACCEPTED if accept else RequestStatus.REJECTED
+    collection = FriendRequest.get_pymongo_collection()
+    async with (
+        collection.database.client.start_session() as session,
+        await session.start_transaction(),
+    ):
+        updated = await collection.find_one_and_update(
+            {"_id": request_id, "status": RequestStatus.PENDING.value},
+            {
+                "$set": {
+                    "status": status.value,
+                    "pending_key": f"{request.pending_key}:{request_id}",
+                    "updated_at": utcnow(),
+                }
+            },
+            session=session,
+            return_document=ReturnDocument.AFTER,
+        )
+        if updated is None:
+            raise ImchatError(ErrorCode.CONFLICT, "This request was already answered")
+        if accept:
+            await _befriend(request.from_id, request.to_id, session)
+    settled: FriendRequest = FriendRequest.model_validate(updated)
+    await events.notify([str(request.from_id), str(request.to_id)], request_event(settled))
+    return settled
+
+
+async def _befriend(
+    a: PydanticObjectId, b: PydanticObjectId, session: AsyncClientSession
+) -> PydanticObjectId:
+    """Both friendship rows, the pair's direct conversation and its two member rows."""
+    now = utcnow()
+    fresh = Conversation(
+        kind=ConversationKind.DIRECT, member_ids=[a, b], pair_key=direct_pair_key(a, b)
+    )
+    conversation = await Conversation.get_pymongo_collection().find_one_and_update(
+        {"pair_key": fresh.pair_key},
+        {"$setOnInsert": fresh.model_dump(exclude={"id"})},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    # An upsert with ReturnDocument.AFTER always returns the document.
+    conversation_id = cast(dict[str, Any], conversation)["_id"]
+    for user_id, friend_id in ((a, b), (b, a)):
+        row = Friendship(user_id=user_id, friend_id=friend_id, conversation_id=conversation_id)
+        await Friendship.get_pymongo_collection().update_one(
+            {"user_id": user_id, "friend_id": friend_id},
+            {"$setOnInsert": row.model_dump(exclude={"id"})},
+            upsert=True,
+            session=session,
+        )
+        member = Member(user_id=user_id, conversation_id=conversation_id, updated_at=now)
+        await Member.get_pymongo_collection().update_one(
+            {"user_id": user_id, "conversation_id": conversation_id},
+            {
+                "$setOnInsert": member.model_dump(exclude={"id", "active", "updated_at"}),
+                "$set": {"active": True, "updated_at": now},
+            },
+            upsert=True,
+            session=session,
+        )
+    return PydanticObjectId(conversation_id)
+
+
+async def list_requests(
+    user_id: PydanticObjectId, direction: RequestDirection, status: RequestStatus | None
+) -> list[FriendRequest]:
+    query: dict[str, Any] = (
+        {"to_id": user_id} if direction == RequestDirection.INCOMING else {"from_id": user_id}
+    )
+    if status is not None:
+        query["status"] = status.value
+    return await FriendRequest.find(query).sort("-created_at").limit(200).to_list()
+
+
+async def list_friends(user_id: PydanticObjectId) -> list[FriendEntry]:
+    rows = await Friendship.find(Friendship.user_id == user_id).to_list()
+    users = {
+        u.id: u for u in await User.find({"_id": {"$in": [r.friend_id for r in rows]}}).to_list()
+    }
+    entries = [FriendEntry(row, users[row.friend_id]) for row in rows if row.friend_id in users]
+    return sorted(entries, key=lambda e: e.user.username_lower)
+
+
+async def remove_friend(
+    events: EventSink, user_id: PydanticObjectId, friend_id: PydanticObjectId
+) -> bool:
+    """End a friendship on both sides; the conversation's history stays for a later reunion."""
+    result = await Friendship.get_pymongo_collection().delete_many(
+        {
+            "$or": [
+                {"user_id": user_id, "friend_id": friend_id},
+                {"user_id": friend_id, "friend_id": user_id},
+            ]
+        }
+    )
+    if result.deleted_count == 0:
+        raise not_found("Friend")
+    await events.notify(
+        [str(user_id), str(friend_id)],
+        {"type": "friend_removed", "user_ids": [str(user_id), str(friend_id)]},
+    )
+    return True

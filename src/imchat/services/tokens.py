@@ -1,0 +1,60 @@
+"""Signed JWT access and refresh tokens."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+import jwt
+
+from imchat.errors import unauthenticated
+
+TokenType = Literal["access", "refresh"]
+_ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True)
+class TokenIssuer:
+    secret_key: str
+    access_ttl: timedelta
+    refresh_ttl: timedelta
+
+    def issue(self, user_id: str, token_type: TokenType) -> str:
+        now = datetime.now(UTC)
+        ttl = self.access_ttl if token_type == "access" else self.refresh_ttl  # noqa: S105 - a token kind, not a secret
+        claims = {
+            "sub": user_id,
+            "typ": token_type,
+            "iat": now,
+            "exp": now + ttl,
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, self.secret_key, algorithm=_ALGORITHM)
+
+    def verify(self, token: str, token_type: TokenType) -> str:
+        """The user id a valid token of this type names; UNAUTHENTICATED otherwise."""
+        try:
+            claims = jwt.decode(
+                token,
+                self.secret_key,
+                algorithms=[_ALGORITHM],
+                options={"require": ["sub", "typ", "exp"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise unauthenticated("Token expired") from None
+        except jwt.PyJWTError:
+            raise unauthenticated("Invalid token") from None
+        if claims.get("typ") != token_type or not isinstance(claims.get("sub"), str):
+            raise unauthenticated("Invalid token")
+        return str(claims["sub"])
+
+    def user_from_bearer(self, header: str | None) -> str | None:
+        """The user id of an `Authorization: Bearer` value; None when there is none."""
+        if not header:
+            return None
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise unauthenticated("Authorization must be 'Bearer <accessToken>'")
+        return self.verify(token.strip(), "access")

@@ -1,0 +1,1 @@
+"""Live event streams per user: replay, live delivery, presence."""

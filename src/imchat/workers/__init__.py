@@ -1,0 +1,1 @@
+"""Consumers of the event queue: the push worker and the outbox sweeper."""
