@@ -8,7 +8,7 @@ from beanie import PydanticObjectId
 
 from imchat.models import User
 from imchat.services import friends, users
-from imchat.services.ports import EventSink
+from imchat.services.ports import DeliveryQueue
 from imchat.services.tokens import TokenIssuer
 from tests.conftest import unique
 
@@ -26,7 +26,7 @@ def uid(user: User) -> PydanticObjectId:
     return user.id
 
 
-async def befriend(events: EventSink, a: User, b: User) -> None:
+async def befriend(events: DeliveryQueue, a: User, b: User) -> None:
     request = await friends.request_friend(events, uid(a), uid(b), None)
     assert request.id is not None
     await friends.respond_to_request(events, uid(b), request.id, accept=True)

@@ -28,6 +28,7 @@ from imchat.runtime import Runtime, open_runtime
 from imchat.schema.context import Context
 from imchat.schema.root import build_schema
 from imchat.services.tokens import TokenIssuer
+from imchat.web.routes import embed_cors, web_routes
 
 DEVICE_TYPES = ("pc", "mobile")
 
@@ -148,7 +149,7 @@ async def readyz(request: Request) -> Response:
 def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
-        async with open_runtime(settings) as runtime:
+        async with open_runtime(settings, "api") as runtime:
             # Long-lived start-up objects need never be scanned by the collector again;
             # full collections of a large heap were what set p99 (STACK.md).
             gc.collect()
@@ -162,7 +163,7 @@ def create_app(settings: Settings) -> Starlette:
         keep_alive_interval=15,
         connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
-        allowed_origins=settings.allowed_origins,
+        allowed_origins=settings.browser_origins,
     )
     app = Starlette(
         routes=[
@@ -170,7 +171,9 @@ def create_app(settings: Settings) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *web_routes(settings),
         ],
+        middleware=embed_cors(settings),
         lifespan=lifespan,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)

@@ -36,6 +36,33 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
+@cli.command()
+def worker() -> None:
+    """Run a push worker: RabbitMQ deliveries into inboxes and out on Redis (service mode)."""
+    import asyncio
+    import signal
+
+    from imchat.runtime import open_runtime
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        async with open_runtime(settings, "worker"):
+            logging.getLogger("imchat.worker").info("Worker running")
+            await stop.wait()
+
+    try:
+        asyncio.run(main())
+    except ConfigurationError as error:
+        typer.echo(f"imchat: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
 @cli.command("export-schema")
 def export_schema() -> None:
     """Print the GraphQL schema (SDL)."""

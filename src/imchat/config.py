@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     graphiql: bool = True
     introspection: bool = True
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Host pages allowed to frame /embed; they may also open WebSockets and call /graphql.
+    embed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_query_depth: int = 10
     max_query_tokens: int = 2000
     max_query_aliases: int = 15
@@ -46,14 +48,35 @@ class Settings(BaseSettings):
     ws_init_timeout_seconds: float = 10.0
     max_subscriptions_per_connection: int = 10
 
-    @field_validator("allowed_origins", mode="before")
+    inbox_retention_days: float = Field(default=7, gt=0)
+    outbox_grace_seconds: float = Field(default=5, gt=0)
+    sweep_interval_seconds: float = Field(default=2, gt=0)
+    delivery_shards: int = Field(default=16, ge=1, le=256)
+    worker_batch: int = Field(default=200, ge=1, le=5000)
+
+    @field_validator("allowed_origins", "embed_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split_origins(value)
 
     @property
+    def browser_origins(self) -> list[str]:
+        """Origins whose pages may open WebSockets here: the allowed ones and the embed hosts."""
+        return list(dict.fromkeys([*self.allowed_origins, *self.embed_origins]))
+
+    @property
     def embedded_database(self) -> bool:
         return self.mongodb_url is None
+
+    @property
+    def embedded_messaging(self) -> bool:
+        """No broker configured: queue and pub/sub run inside the one `imchat serve` process."""
+        if bool(self.amqp_url) != bool(self.redis_url):
+            raise ConfigurationError(
+                "Set both IMCHAT_AMQP_URL and IMCHAT_REDIS_URL (many processes) or neither "
+                "(one process with in-memory queue and pub/sub)."
+            )
+        return not self.amqp_url
 
     def resolve_secret_key(self) -> str:
         """The signing key: configured, or generated once under the data dir outside production."""

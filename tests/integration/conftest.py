@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,16 +16,15 @@ from tests.conftest import unique
 
 @dataclass
 class RecordingEvents:
-    """Collects events as the API would publish them, round-tripped through JSON."""
+    """A delivery queue that keeps what services announce, round-tripped through JSON."""
 
-    sent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    sent: list[dict[str, Any]] = field(default_factory=list)
 
-    async def notify(self, user_ids: list[str], event: JsonObject) -> None:
-        decoded = json.loads(json.dumps(event))
-        self.sent.extend((user_id, decoded) for user_id in user_ids)
+    async def publish(self, deliveries: Sequence[JsonObject]) -> None:
+        self.sent.extend(json.loads(json.dumps(list(deliveries))))
 
     def for_user(self, user_id: object) -> list[dict[str, Any]]:
-        return [event for uid, event in self.sent if uid == str(user_id)]
+        return [d for d in self.sent if d["user_id"] == str(user_id)]
 
 
 @pytest.fixture

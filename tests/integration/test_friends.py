@@ -21,7 +21,7 @@ async def test_request_is_pending_and_announced_to_the_addressee(events: Recordi
     assert request.status == RequestStatus.PENDING
     assert request.note == "hi, it's Ann"
     [event] = events.for_user(bob.id)
-    assert event["type"] == "friend_request"
+    assert event["kind"] == "friend_request"
     assert event["request"]["id"] == str(request.id)
 
 
@@ -159,7 +159,7 @@ async def test_removing_a_friend_removes_both_rows(events: RecordingEvents) -> N
     ann, bob, cat = await create_user("ann"), await create_user("bob"), await create_user("cat")
     await befriend(events, ann, bob)
     await befriend(events, ann, cat)
-    assert await friends.remove_friend(events, uid(bob), uid(ann))
+    assert await friends.remove_friend(uid(bob), uid(ann))
     assert [e.user.id for e in await friends.list_friends(uid(ann))] == [cat.id]
     assert await friends.list_friends(uid(bob)) == []
     assert await Friendship.find_all().count() == 2
@@ -170,7 +170,7 @@ async def test_removing_someone_who_is_not_a_friend_is_not_found(
 ) -> None:
     ann, bob = await create_user("ann"), await create_user("bob")
     with pytest.raises(ImchatError) as refused:
-        await friends.remove_friend(events, uid(ann), uid(bob))
+        await friends.remove_friend(uid(ann), uid(bob))
     assert refused.value.code == ErrorCode.NOT_FOUND
 
 
@@ -180,7 +180,7 @@ async def test_friends_again_after_removal_share_the_same_conversation(
     ann, bob = await create_user("ann"), await create_user("bob")
     await befriend(events, ann, bob)
     [before] = await friends.list_friends(uid(ann))
-    await friends.remove_friend(events, uid(ann), uid(bob))
+    await friends.remove_friend(uid(ann), uid(bob))
     await befriend(events, bob, ann)
     [after] = await friends.list_friends(uid(ann))
     assert after.friendship.conversation_id == before.friendship.conversation_id

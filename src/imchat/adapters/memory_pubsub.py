@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from imchat.adapters.hub import HubSubscription, LocalHub
@@ -18,6 +18,10 @@ class MemoryPubSub:
 
     async def publish(self, channel: str, message: str) -> None:
         self._hub.deliver(channel, message)
+
+    async def publish_many(self, messages: Sequence[tuple[str, str]]) -> None:
+        for channel, message in messages:
+            self._hub.deliver(channel, message)
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[HubSubscription]:

@@ -6,7 +6,9 @@ from beanie import Document
 
 from imchat.models.conversations import Conversation, ConversationKind
 from imchat.models.friendships import Friendship
+from imchat.models.inbox import InboxEvent, UserState
 from imchat.models.members import LastMessage, Member
+from imchat.models.messages import Message, MessageType
 from imchat.models.requests import FriendRequest, RequestKind, RequestStatus
 from imchat.models.users import User
 
@@ -16,6 +18,9 @@ ALL_DOCUMENTS: list[type[Document]] = [
     FriendRequest,
     Conversation,
     Member,
+    Message,
+    InboxEvent,
+    UserState,
 ]
 
 __all__ = [
@@ -24,9 +29,13 @@ __all__ = [
     "ConversationKind",
     "FriendRequest",
     "Friendship",
+    "InboxEvent",
     "LastMessage",
     "Member",
+    "Message",
+    "MessageType",
     "RequestKind",
     "RequestStatus",
     "User",
+    "UserState",
 ]

@@ -25,6 +25,8 @@ class Conversation(Document):
     pair_key: str
     group_id: PydanticObjectId | None = None
     last_seq: int = 0
+    # False while nobody may post: a direct pair that is no longer friends.
+    active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
 
     class Settings:

@@ -10,23 +10,34 @@ from pydantic import BaseModel, Field
 from pymongo import IndexModel
 
 from imchat.models.clock import utcnow
+from imchat.models.conversations import ConversationKind
 
 
 class LastMessage(BaseModel):
-    message_id: PydanticObjectId
+    """A copy of the newest message, so the home list needs no second query."""
+
+    id: PydanticObjectId
+    conversation_id: PydanticObjectId
     seq: int
     sender_id: PydanticObjectId
     type: str
-    preview: str
+    content: str | None
+    client_id: str
     created_at: datetime
 
 
 class Member(Document):
     user_id: PydanticObjectId
     conversation_id: PydanticObjectId
+    # Copied from the conversation so the home list is one query.
+    kind: ConversationKind = ConversationKind.DIRECT
+    peer_id: PydanticObjectId | None = None
+    group_id: PydanticObjectId | None = None
     # The member sees messages after this seq (history from when they joined).
     joined_after_seq: int = 0
     last_read_seq: int = 0
+    # Highest message seq applied to this row; makes a redelivered message a no-op.
+    last_delivered_seq: int = 0
     unread_count: int = 0
     last_message: LastMessage | None = None
     updated_at: datetime = Field(default_factory=utcnow)

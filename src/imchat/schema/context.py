@@ -10,7 +10,11 @@ from strawberry.types import Info as StrawberryInfo
 
 from imchat.config import Settings
 from imchat.errors import ImchatError, unauthenticated
-from imchat.services.ports import EventSink, PubSub
+from imchat.schema.users_cache import UserCache
+from imchat.services.messages import TypingLimiter
+from imchat.services.outbox import DispatchLog
+from imchat.services.ports import DeliveryQueue, PubSub
+from imchat.services.presence import PresenceStore
 from imchat.services.tokens import TokenIssuer
 
 
@@ -18,8 +22,12 @@ from imchat.services.tokens import TokenIssuer
 class Services:
     settings: Settings
     tokens: TokenIssuer
-    events: EventSink
+    queue: DeliveryQueue
     pubsub: PubSub
+    presence: PresenceStore
+    dispatched: DispatchLog
+    typing: TypingLimiter = field(default_factory=TypingLimiter)
+    users: UserCache = field(default_factory=UserCache)
 
 
 @dataclass

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator
 
 import strawberry
 
-from imchat.channels import user_channel
 from imchat.models import FriendRequest
 from imchat.models import RequestStatus as RequestStatusModel
 from imchat.schema.context import Info
@@ -20,6 +18,7 @@ from imchat.schema.types import (
 )
 from imchat.services import friends, users
 from imchat.services.validation import parse_id
+from imchat.subscriptions.stream import user_events
 
 
 async def present_requests(requests: list[FriendRequest]) -> list[FriendRequestType]:
@@ -48,7 +47,10 @@ class FriendQuery:
     @strawberry.field(permission_classes=AUTHENTICATED)
     async def friends(self, info: Info) -> list[FriendType]:
         entries = await friends.list_friends(info.context.require_user())
-        return [FriendType.from_entry(entry) for entry in entries]
+        devices = await info.context.services.presence.devices(
+            [str(entry.user.id) for entry in entries]
+        )
+        return [FriendType.from_entry(entry, devices[str(entry.user.id)]) for entry in entries]
 
 
 @strawberry.type
@@ -58,7 +60,7 @@ class FriendMutation:
         self, info: Info, user_id: strawberry.ID, note: str | None = None
     ) -> FriendRequestType:
         request = await friends.request_friend(
-            info.context.services.events,
+            info.context.services.queue,
             info.context.require_user(),
             parse_id(user_id, "userId"),
             note,
@@ -70,7 +72,7 @@ class FriendMutation:
         self, info: Info, request_id: strawberry.ID, accept: bool
     ) -> FriendRequestType:
         request = await friends.respond_to_request(
-            info.context.services.events,
+            info.context.services.queue,
             info.context.require_user(),
             parse_id(request_id, "requestId"),
             accept,
@@ -79,24 +81,18 @@ class FriendMutation:
 
     @strawberry.mutation(permission_classes=AUTHENTICATED)
     async def remove_friend(self, info: Info, user_id: strawberry.ID) -> bool:
-        return await friends.remove_friend(
-            info.context.services.events, info.context.require_user(), parse_id(user_id, "userId")
-        )
+        return await friends.remove_friend(info.context.require_user(), parse_id(user_id, "userId"))
 
 
 @strawberry.type
 class FriendSubscription:
     @strawberry.subscription(permission_classes=AUTHENTICATED)
     async def friend_request_received(self, info: Info) -> AsyncGenerator[FriendRequestType, None]:
+        """New friend requests to you, live."""
         me = info.context.require_user()
-        async with info.context.services.pubsub.subscribe(user_channel(str(me))) as events:
-            while True:
-                raw = await events.get()
-                if raw is None:
-                    continue
-                event = json.loads(raw)
-                if event.get("type") != "friend_request":
-                    continue
-                request = FriendRequest.model_validate(event["request"])
-                if request.to_id == me and request.status == RequestStatusModel.PENDING:
-                    yield (await present_requests([request]))[0]
+        async for event in user_events(info.context.services.pubsub, me, None):
+            if event.get("type") != "friend_request":
+                continue
+            request = FriendRequest.model_validate(event["request"])
+            if request.to_id == me and request.status == RequestStatusModel.PENDING:
+                yield (await present_requests([request]))[0]

@@ -19,12 +19,16 @@ from strawberry.tools import merge_types
 
 from imchat.config import Settings
 from imchat.schema.accounts import AccountMutation, AccountQuery
+from imchat.schema.embed import EmbedMutation
 from imchat.schema.errors import ErrorCodes
 from imchat.schema.friends import FriendMutation, FriendQuery, FriendSubscription
+from imchat.schema.messaging import MessagingMutation, MessagingQuery, MessagingSubscription
 
-Query = merge_types("Query", (AccountQuery, FriendQuery))
-Mutation = merge_types("Mutation", (AccountMutation, FriendMutation))
-Subscription = merge_types("Subscription", (FriendSubscription,))
+Query = merge_types("Query", (AccountQuery, FriendQuery, MessagingQuery))
+Mutation = merge_types(
+    "Mutation", (AccountMutation, FriendMutation, MessagingMutation, EmbedMutation)
+)
+Subscription = merge_types("Subscription", (FriendSubscription, MessagingSubscription))
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:

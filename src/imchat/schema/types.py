@@ -89,11 +89,15 @@ class FriendType:
     user: UserType
     since: datetime
     conversation_id: strawberry.ID
+    online: bool
+    devices: list[str] = strawberry.field(description="Device types online now: pc, mobile")
 
     @classmethod
-    def from_entry(cls, entry: FriendEntry) -> FriendType:
+    def from_entry(cls, entry: FriendEntry, devices: list[str]) -> FriendType:
         return cls(
             user=UserType.from_model(entry.user),
             since=entry.friendship.since,
             conversation_id=strawberry.ID(str(entry.friendship.conversation_id)),
+            online=bool(devices),
+            devices=devices,
         )

@@ -25,7 +25,8 @@ from imchat.models import (
 from imchat.models.clock import utcnow
 from imchat.models.conversations import direct_pair_key
 from imchat.models.requests import pending_key
-from imchat.services.ports import EventSink
+from imchat.services.events import announce, request_delivery
+from imchat.services.ports import DeliveryQueue
 from imchat.services.validation import MAX_NOTE_LENGTH, check_text
 
 
@@ -40,17 +41,13 @@ class FriendEntry:
     user: User
 
 
-def request_event(request: FriendRequest) -> dict[str, Any]:
-    return {"type": "friend_request", "request": request.model_dump(mode="json")}
-
-
 async def are_friends(user_id: PydanticObjectId, other_id: PydanticObjectId) -> bool:
     row = await Friendship.find_one(Friendship.user_id == user_id, Friendship.friend_id == other_id)
     return row is not None
 
 
 async def request_friend(
-    events: EventSink, from_id: PydanticObjectId, to_id: PydanticObjectId, note: str | None
+    queue: DeliveryQueue, from_id: PydanticObjectId, to_id: PydanticObjectId, note: str | None
 ) -> FriendRequest:
     """Ask to become friends (seed: requestAddFriend).
 
@@ -69,7 +66,7 @@ async def request_friend(
         FriendRequest.pending_key == pending_key(RequestKind.FRIEND, to_id, from_id, None)
     )
     if reverse is not None and reverse.id is not None:
-        return await respond_to_request(events, from_id, reverse.id, accept=True)
+        return await respond_to_request(queue, from_id, reverse.id, accept=True)
 
     key = pending_key(RequestKind.FRIEND, from_id, to_id, None)
     request = FriendRequest(
@@ -82,12 +79,12 @@ async def request_friend(
         if existing is None:  # settled between our insert and this read
             raise ImchatError(ErrorCode.CONFLICT, "Request changed meanwhile; retry") from None
         return existing
-    await events.notify([str(to_id)], request_event(request))
+    await announce(queue, [request_delivery(str(to_id), request)])
     return request
 
 
 async def respond_to_request(
-    events: EventSink, user_id: PydanticObjectId, request_id: PydanticObjectId, accept: bool
+    queue: DeliveryQueue, user_id: PydanticObjectId, request_id: PydanticObjectId, accept: bool
 ) -> FriendRequest:
     """Accept or reject a pending request (seed: callbackRequest); only the addressee may."""
     request = await FriendRequest.get(request_id)
@@ -123,7 +120,9 @@ async def respond_to_request(
         if accept:
             await _befriend(request.from_id, request.to_id, session)
     settled: FriendRequest = FriendRequest.model_validate(updated)
-    await events.notify([str(request.from_id), str(request.to_id)], request_event(settled))
+    await announce(
+        queue, [request_delivery(str(uid), settled) for uid in (request.from_id, request.to_id)]
+    )
     return settled
 
 
@@ -137,7 +136,7 @@ async def _befriend(
     )
     conversation = await Conversation.get_pymongo_collection().find_one_and_update(
         {"pair_key": fresh.pair_key},
-        {"$setOnInsert": fresh.model_dump(exclude={"id"})},
+        {"$setOnInsert": fresh.model_dump(exclude={"id", "active"}), "$set": {"active": True}},
         upsert=True,
         return_document=ReturnDocument.AFTER,
         session=session,
@@ -152,7 +151,13 @@ async def _befriend(
             upsert=True,
             session=session,
         )
-        member = Member(user_id=user_id, conversation_id=conversation_id, updated_at=now)
+        member = Member(
+            user_id=user_id,
+            conversation_id=conversation_id,
+            kind=ConversationKind.DIRECT,
+            peer_id=friend_id,
+            updated_at=now,
+        )
         await Member.get_pymongo_collection().update_one(
             {"user_id": user_id, "conversation_id": conversation_id},
             {
@@ -185,9 +190,7 @@ async def list_friends(user_id: PydanticObjectId) -> list[FriendEntry]:
     return sorted(entries, key=lambda e: e.user.username_lower)
 
 
-async def remove_friend(
-    events: EventSink, user_id: PydanticObjectId, friend_id: PydanticObjectId
-) -> bool:
+async def remove_friend(user_id: PydanticObjectId, friend_id: PydanticObjectId) -> bool:
     """End a friendship on both sides; the conversation's history stays for a later reunion."""
     result = await Friendship.get_pymongo_collection().delete_many(
         {
@@ -199,8 +202,7 @@ async def remove_friend(
     )
     if result.deleted_count == 0:
         raise not_found("Friend")
-    await events.notify(
-        [str(user_id), str(friend_id)],
-        {"type": "friend_removed", "user_ids": [str(user_id), str(friend_id)]},
+    await Conversation.get_pymongo_collection().update_one(
+        {"pair_key": direct_pair_key(user_id, friend_id)}, {"$set": {"active": False}}
     )
     return True

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from imchat.types import JsonObject
-
-
-class EventSink(Protocol):
-    """Where services hand user-facing events once the write behind them has succeeded."""
-
-    async def notify(self, user_ids: list[str], event: JsonObject) -> None: ...
 
 
 class Subscription(Protocol):
@@ -23,7 +18,21 @@ class Subscription(Protocol):
 class PubSub(Protocol):
     async def publish(self, channel: str, message: str) -> None: ...
 
+    async def publish_many(self, messages: Sequence[tuple[str, str]]) -> None: ...
+
     def subscribe(self, channel: str) -> AbstractAsyncContextManager[Subscription]: ...
 
     @property
     def healthy(self) -> bool: ...
+
+
+class DeliveryQueue(Protocol):
+    """Durable hand-off of per-user deliveries to the push worker."""
+
+    async def publish(self, deliveries: Sequence[JsonObject]) -> None:
+        """Returns once the queue has confirmed every delivery; raises if it could not."""
+        ...
+
+
+class LivePublisher(Protocol):
+    async def publish_many(self, messages: Sequence[tuple[str, str]]) -> None: ...

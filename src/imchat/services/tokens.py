@@ -33,6 +33,25 @@ class TokenIssuer:
         }
         return jwt.encode(claims, self.secret_key, algorithm=_ALGORITHM)
 
+    def issue_embed(self, user_id: str, ttl: timedelta) -> str:
+        """A short-lived access token for an embedded client, marked so it cannot mint more."""
+        now = datetime.now(UTC)
+        claims = {
+            "sub": user_id,
+            "typ": "access",
+            "emb": True,
+            "iat": now,
+            "exp": now + ttl,
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, self.secret_key, algorithm=_ALGORITHM)
+
+    def is_embed(self, token: str) -> bool:
+        """Whether a valid access token was minted for an embed (see `issue_embed`)."""
+        self.verify(token, "access")
+        claims = jwt.decode(token, self.secret_key, algorithms=[_ALGORITHM])
+        return claims.get("emb") is True
+
     def verify(self, token: str, token_type: TokenType) -> str:
         """The user id a valid token of this type names; UNAUTHENTICATED otherwise."""
         try:

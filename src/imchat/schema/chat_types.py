@@ -1,0 +1,204 @@
+"""GraphQL types for messages, conversations and the event stream."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from beanie import PydanticObjectId
+
+from imchat.schema.context import Info
+from imchat.schema.types import FriendRequestType, UserType
+
+
+@strawberry.enum(name="MessageType")
+class MessageKind(Enum):
+    TEXT = "TEXT"
+    IMAGE = "IMAGE"
+    FILE = "FILE"
+    SYSTEM = "SYSTEM"
+
+
+@strawberry.enum
+class ConversationKind(Enum):
+    DIRECT = "DIRECT"
+    GROUP = "GROUP"
+
+
+async def _user(info: Info, user_id: str) -> UserType | None:
+    user = await info.context.services.users.get(PydanticObjectId(user_id))
+    return UserType.from_model(user) if user else None
+
+
+@strawberry.type(name="Message")
+class MessageNode:
+    id: strawberry.ID
+    conversation_id: strawberry.ID
+    seq: int
+    type: MessageKind
+    content: str | None
+    client_id: str
+    created_at: datetime
+    sender_id: strawberry.Private[str]
+
+    @strawberry.field
+    async def sender(self, info: Info) -> UserType:
+        user = await _user(info, self.sender_id)
+        if user is None:
+            return UserType(
+                id=strawberry.ID(self.sender_id),
+                username="deleted",
+                display_name="Deleted user",
+                avatar_url=None,
+            )
+        return user
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MessageNode:
+        created = data["created_at"]
+        return cls(
+            id=strawberry.ID(str(data["id"])),
+            conversation_id=strawberry.ID(str(data["conversation_id"])),
+            seq=int(data["seq"]),
+            type=MessageKind(data["type"]),
+            content=data.get("content"),
+            client_id=data["client_id"],
+            created_at=created
+            if isinstance(created, datetime)
+            else datetime.fromisoformat(created),
+            sender_id=str(data["sender_id"]),
+        )
+
+
+@strawberry.type(name="Conversation")
+class ConversationNode:
+    id: strawberry.ID
+    kind: ConversationKind
+    last_message: MessageNode | None
+    unread_count: int
+    last_read_seq: int
+    updated_at: datetime
+    peer_id: strawberry.Private[str | None]
+
+    @strawberry.field
+    async def peer(self, info: Info) -> UserType | None:
+        """The other person of a direct conversation."""
+        return await _user(info, self.peer_id) if self.peer_id else None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ConversationNode:
+        last = data.get("last_message")
+        updated = data["updated_at"]
+        return cls(
+            id=strawberry.ID(str(data["id"])),
+            kind=ConversationKind(data["kind"]),
+            last_message=MessageNode.from_json(last) if last else None,
+            unread_count=int(data["unread_count"]),
+            last_read_seq=int(data["last_read_seq"]),
+            updated_at=updated
+            if isinstance(updated, datetime)
+            else datetime.fromisoformat(updated),
+            peer_id=data.get("peer_id"),
+        )
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class ConversationEdge:
+    cursor: str
+    node: ConversationNode
+
+
+@strawberry.type
+class ConversationConnection:
+    edges: list[ConversationEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class MessageEdge:
+    cursor: str
+    node: MessageNode
+
+
+@strawberry.type
+class MessageConnection:
+    edges: list[MessageEdge]
+    page_info: PageInfo
+
+
+@strawberry.input
+class SendMessageInput:
+    client_id: str
+    conversation_id: strawberry.ID | None = None
+    to_user_id: strawberry.ID | None = None
+    type: MessageKind = MessageKind.TEXT
+    content: str | None = None
+
+
+@strawberry.type
+class MessageEvent:
+    event_seq: int
+    message: MessageNode
+
+
+@strawberry.type
+class ReadReceiptEvent:
+    event_seq: int
+    conversation_id: strawberry.ID
+    user_id: strawberry.ID
+    up_to_seq: int
+
+
+@strawberry.type
+class FriendRequestEvent:
+    event_seq: int
+    request: FriendRequestType
+
+
+@strawberry.type
+class TypingEvent:
+    conversation_id: strawberry.ID
+    user_id: strawberry.ID
+
+
+@strawberry.type
+class PresenceEvent:
+    user_id: strawberry.ID
+    online: bool
+    devices: list[str]
+
+
+@strawberry.type
+class ConversationUpdatedEvent:
+    event_seq: int
+    conversation: ConversationNode
+    total_unread: int
+
+
+@strawberry.type
+class ResyncRequiredEvent:
+    """Events after your `since` are no longer kept: refetch state, resume from latestEventSeq."""
+
+    latest_event_seq: int
+
+
+ChatEvent = Annotated[
+    MessageEvent
+    | ReadReceiptEvent
+    | FriendRequestEvent
+    | TypingEvent
+    | PresenceEvent
+    | ConversationUpdatedEvent
+    | ResyncRequiredEvent,
+    strawberry.union("ChatEvent"),
+]

@@ -1,0 +1,121 @@
+"""Conversation access and the home list: one member row per user and conversation."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from beanie import PydanticObjectId, SortDirection
+from pymongo import ReturnDocument
+
+from imchat.errors import ImchatError, bad_input, forbidden, not_found
+from imchat.models import Conversation, Member
+from imchat.models.conversations import direct_pair_key
+from imchat.services.validation import check_page_size
+
+
+@dataclass(frozen=True)
+class Page:
+    members: list[Member]
+    has_next: bool
+
+
+async def member_of(user_id: PydanticObjectId, conversation_id: PydanticObjectId) -> Member:
+    """The caller's row of a conversation; NOT_FOUND when they are not in it (no leak)."""
+    member = await Member.find_one(
+        Member.user_id == user_id, Member.conversation_id == conversation_id
+    )
+    if member is None or not member.active:
+        raise not_found("Conversation")
+    return member
+
+
+async def allocate_seq(
+    sender_id: PydanticObjectId,
+    conversation_id: PydanticObjectId | None,
+    to_user_id: PydanticObjectId | None,
+) -> tuple[Conversation, int]:
+    """Authorise a send and take the conversation's next seq, in one atomic step."""
+    if (conversation_id is None) == (to_user_id is None):
+        raise bad_input("Give exactly one of conversationId and toUserId")
+    where: dict[str, object] = (
+        {"_id": conversation_id}
+        if conversation_id is not None
+        else {"pair_key": direct_pair_key(sender_id, to_user_id)}
+    )
+    # Membership and "still friends" (an inactive pair) are part of the filter, so the
+    # common case costs one round trip and a refused send allocates nothing.
+    found = await Conversation.get_pymongo_collection().find_one_and_update(
+        {**where, "member_ids": sender_id, "active": True},
+        {"$inc": {"last_seq": 1}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if found is None:
+        raise await _why_not_allowed(sender_id, where, to_user_id)
+    conversation = Conversation.model_validate(found)
+    return conversation, conversation.last_seq
+
+
+async def _why_not_allowed(
+    sender_id: PydanticObjectId, where: dict[str, object], to_user_id: PydanticObjectId | None
+) -> ImchatError:
+    conversation = await Conversation.find_one(where)
+    if conversation is None or sender_id not in conversation.member_ids:
+        if to_user_id is not None:
+            return forbidden("You can only message your friends")
+        return not_found("Conversation")
+    return forbidden("You can only message your friends")
+
+
+def conversation_cursor(member: Member) -> str:
+    raw = f"{member.updated_at.timestamp():.6f}:{member.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _parse_cursor(cursor: str) -> tuple[datetime, PydanticObjectId]:
+    try:
+        stamp, _, member_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        return datetime.fromtimestamp(float(stamp), UTC), PydanticObjectId(member_id)
+    except (ValueError, TypeError):
+        raise bad_input("Invalid cursor") from None
+
+
+async def list_conversations(
+    user_id: PydanticObjectId, first: int | None, after: str | None
+) -> Page:
+    """Newest activity first, one indexed query."""
+    size = check_page_size(first, default=50)
+    query: dict[str, object] = {"user_id": user_id, "active": True, "last_message": {"$ne": None}}
+    if after:
+        stamp, member_id = _parse_cursor(after)
+        query["$or"] = [
+            {"updated_at": {"$lt": stamp}},
+            {"updated_at": stamp, "_id": {"$lt": member_id}},
+        ]
+    rows = (
+        await Member.find(query)
+        .sort([("updated_at", SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)])
+        .limit(size + 1)
+        .to_list()
+    )
+    return Page(rows[:size], len(rows) > size)
+
+
+async def unread_totals(user_ids: list[PydanticObjectId]) -> dict[PydanticObjectId, int]:
+    """Each user's unread total, summed from their member rows (always repairable)."""
+    if not user_ids:
+        return {}
+    pipeline: list[dict[str, object]] = [
+        {"$match": {"user_id": {"$in": user_ids}, "active": True, "unread_count": {"$gt": 0}}},
+        {"$group": {"_id": "$user_id", "total": {"$sum": "$unread_count"}}},
+    ]
+    rows = await Member.get_pymongo_collection().aggregate(pipeline)
+    totals = dict.fromkeys(user_ids, 0)
+    async for row in rows:
+        totals[PydanticObjectId(row["_id"])] = int(row["total"])
+    return totals
+
+
+async def total_unread(user_id: PydanticObjectId) -> int:
+    return (await unread_totals([user_id]))[user_id]

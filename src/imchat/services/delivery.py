@@ -1,0 +1,287 @@
+"""The push worker's work: apply deliveries to member state, append inbox events, go live.
+
+One worker at a time owns each user (the queue's shard), so a user's events are numbered
+by a counter cached here and written in order. Every step is idempotent: member rows
+ignore a message seq they already applied, and the inbox refuses a (user, source) it
+already holds, so a redelivered batch changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from beanie import PydanticObjectId
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
+
+from imchat.channels import user_channel
+from imchat.models import InboxEvent, LastMessage, Member, UserState
+from imchat.services.conversations import unread_totals
+from imchat.services.events import JsonDict, conversation_json
+from imchat.services.ports import LivePublisher
+from imchat.types import Incoming
+
+log = logging.getLogger(__name__)
+
+UserConversation = tuple[PydanticObjectId, PydanticObjectId]
+
+
+@dataclass
+class PendingEvent:
+    user_id: PydanticObjectId
+    source: str
+    payload: JsonDict
+    event_seq: int = 0
+
+
+class InboxWriter:
+    def __init__(self, live: LivePublisher) -> None:
+        self._live = live
+        self._last_seq: dict[PydanticObjectId, int] = {}
+
+    async def handle(self, items: list[Incoming]) -> None:
+        """Apply one batch of deliveries; returns only when all of it is stored."""
+        deliveries = _unique(items)
+        if any(item.redelivered for item in items):
+            deliveries = await _drop_already_applied(deliveries)
+        if not deliveries:
+            return
+        await _apply_messages(deliveries)
+        members, totals = await _read_state(deliveries)
+        events = [event for d in deliveries for event in _events_for(d, members, totals)]
+        stored = await self._append(events)
+        await self._live.publish_many(
+            [
+                (
+                    user_channel(str(event.user_id)),
+                    json.dumps({"event_seq": event.event_seq, **event.payload}),
+                )
+                for event in stored
+            ]
+        )
+
+    async def _append(self, events: list[PendingEvent]) -> list[PendingEvent]:
+        """Insert events in order with the next eventSeqs; returns those actually stored."""
+        await self._load_counters({event.user_id for event in events})
+        stored: list[PendingEvent] = []
+        pending = events
+        for _ in range(20):
+            if not pending:
+                break
+            counters = dict(self._last_seq)
+            for event in pending:
+                counters[event.user_id] += 1
+                event.event_seq = counters[event.user_id]
+            try:
+                await InboxEvent.get_pymongo_collection().insert_many(
+                    [_inbox_doc(event) for event in pending], ordered=True
+                )
+                inserted = len(pending)
+            except BulkWriteError as error:
+                inserted = int(error.details.get("nInserted", 0))
+                self._commit(stored, pending[:inserted])
+                failed = pending[inserted]
+                problem = (error.details.get("writeErrors") or [{}])[0]
+                if "source" in str(problem.get("keyPattern") or problem.get("errmsg", "")):
+                    # Stored by an earlier attempt at this batch: nothing to add.
+                    pending = pending[inserted + 1 :]
+                else:
+                    # Another worker wrote for this user meanwhile: re-read its counter.
+                    self._last_seq.pop(failed.user_id, None)
+                    await self._load_counters({failed.user_id})
+                    pending = pending[inserted:]
+                continue
+            self._commit(stored, pending[:inserted])
+            pending = []
+        if pending:
+            raise RuntimeError("could not append inbox events")
+        await self._save_counters({event.user_id for event in stored})
+        return stored
+
+    def _commit(self, stored: list[PendingEvent], done: list[PendingEvent]) -> None:
+        for event in done:
+            self._last_seq[event.user_id] = event.event_seq
+        stored.extend(done)
+
+    async def _load_counters(self, user_ids: set[PydanticObjectId]) -> None:
+        missing = [uid for uid in user_ids if uid not in self._last_seq]
+        if not missing:
+            return
+        states = await UserState.find({"_id": {"$in": missing}}).to_list()
+        known = {state.id: state.last_event_seq for state in states}
+        newest = await asyncio.gather(*(_newest_inbox_seq(uid) for uid in missing))
+        for uid, inbox_seq in zip(missing, newest, strict=True):
+            self._last_seq[uid] = max(known.get(uid, 0), inbox_seq)
+
+    async def _save_counters(self, user_ids: set[PydanticObjectId]) -> None:
+        if not user_ids:
+            return
+        await UserState.get_pymongo_collection().bulk_write(
+            [
+                UpdateOne(
+                    {"_id": uid}, {"$max": {"last_event_seq": self._last_seq[uid]}}, upsert=True
+                )
+                for uid in user_ids
+            ],
+            ordered=False,
+        )
+
+
+async def _newest_inbox_seq(user_id: PydanticObjectId) -> int:
+    newest = (
+        await InboxEvent.find(InboxEvent.user_id == user_id).sort("-event_seq").limit(1).to_list()
+    )
+    return newest[0].event_seq if newest else 0
+
+
+def _inbox_doc(event: PendingEvent) -> dict[str, Any]:
+    doc: dict[str, Any] = InboxEvent(
+        user_id=event.user_id,
+        event_seq=event.event_seq,
+        source=event.source,
+        payload=event.payload,
+    ).model_dump(exclude={"id"})
+    return doc
+
+
+def _unique(items: list[Incoming]) -> list[JsonDict]:
+    """Deliveries in arrival order, without repeats of the same (user, source)."""
+    seen: set[tuple[str, str]] = set()
+    unique: list[JsonDict] = []
+    for item in items:
+        payload = item.payload
+        key = (str(payload.get("user_id")), str(payload.get("source")))
+        if key in seen or "kind" not in payload:
+            continue
+        seen.add(key)
+        unique.append(payload)
+    return unique
+
+
+async def _drop_already_applied(deliveries: list[JsonDict]) -> list[JsonDict]:
+    users = list({PydanticObjectId(d["user_id"]) for d in deliveries})
+    sources = list({d["source"] for d in deliveries})
+    present = (
+        await InboxEvent.get_pymongo_collection()
+        .find(
+            {"user_id": {"$in": users}, "source": {"$in": sources}},
+            projection={"user_id": True, "source": True},
+        )
+        .to_list()
+    )
+    done = {(str(row["user_id"]), row["source"]) for row in present}
+    return [d for d in deliveries if (d["user_id"], d["source"]) not in done]
+
+
+async def _apply_messages(deliveries: list[JsonDict]) -> None:
+    """Last message, delivered seq and unread count for each message delivery, in one write."""
+    operations: list[UpdateOne] = []
+    for delivery in deliveries:
+        if delivery["kind"] != "message":
+            continue
+        message = LastMessage.model_validate(delivery["message"])
+        user_id = PydanticObjectId(delivery["user_id"])
+        row = {"user_id": user_id, "conversation_id": message.conversation_id}
+        newer = {"last_delivered_seq": {"$lt": message.seq}}
+        changes: dict[str, Any] = {
+            "last_delivered_seq": message.seq,
+            "last_message": message.model_dump(),
+            "updated_at": message.created_at,
+        }
+        if user_id == message.sender_id:
+            # Your own message is read by you.
+            operations.append(
+                UpdateOne(
+                    {**row, **newer}, {"$set": changes, "$max": {"last_read_seq": message.seq}}
+                )
+            )
+            continue
+        operations.append(
+            UpdateOne(
+                {**row, **newer, "last_read_seq": {"$lt": message.seq}},
+                {"$set": changes, "$inc": {"unread_count": 1}},
+            )
+        )
+        # Already read up to it (markRead ran first): no unread, but still the newest.
+        operations.append(UpdateOne({**row, **newer}, {"$set": changes}))
+    if operations:
+        await Member.get_pymongo_collection().bulk_write(operations, ordered=True)
+
+
+def _needs_conversation(delivery: JsonDict) -> UserConversation | None:
+    user_id = PydanticObjectId(delivery["user_id"])
+    if delivery["kind"] == "message":
+        return user_id, PydanticObjectId(delivery["message"]["conversation_id"])
+    if delivery["kind"] == "read" and delivery["reader_id"] == delivery["user_id"]:
+        return user_id, PydanticObjectId(delivery["conversation_id"])
+    return None
+
+
+async def _read_state(
+    deliveries: list[JsonDict],
+) -> tuple[dict[UserConversation, Member], dict[PydanticObjectId, int]]:
+    wanted = {pair for pair in map(_needs_conversation, deliveries) if pair is not None}
+    if not wanted:
+        return {}, {}
+    users = list({user for user, _ in wanted})
+    conversations = list({conversation for _, conversation in wanted})
+    rows = await Member.find(
+        {"user_id": {"$in": users}, "conversation_id": {"$in": conversations}}
+    ).to_list()
+    members = {(m.user_id, m.conversation_id): m for m in rows}
+    return members, await unread_totals(users)
+
+
+def _events_for(
+    delivery: JsonDict,
+    members: dict[UserConversation, Member],
+    totals: dict[PydanticObjectId, int],
+) -> list[PendingEvent]:
+    user_id = PydanticObjectId(delivery["user_id"])
+    source = delivery["source"]
+    kind = delivery["kind"]
+    events: list[PendingEvent] = []
+    if kind == "message":
+        events.append(
+            PendingEvent(user_id, source, {"type": "message", "message": delivery["message"]})
+        )
+    elif kind == "read":
+        events.append(
+            PendingEvent(
+                user_id,
+                source,
+                {
+                    "type": "read",
+                    "conversation_id": delivery["conversation_id"],
+                    "user_id": delivery["reader_id"],
+                    "up_to_seq": delivery["up_to_seq"],
+                },
+            )
+        )
+    elif kind == "friend_request":
+        events.append(
+            PendingEvent(
+                user_id, source, {"type": "friend_request", "request": delivery["request"]}
+            )
+        )
+    else:
+        log.warning("Ignoring a delivery of unknown kind %r", kind)
+    pair = _needs_conversation(delivery)
+    member = members.get(pair) if pair else None
+    if member is not None:
+        events.append(
+            PendingEvent(
+                user_id,
+                f"{source}#conversation",
+                {
+                    "type": "conversation",
+                    "conversation": conversation_json(member),
+                    "total_unread": totals.get(user_id, 0),
+                },
+            )
+        )
+    return events
