@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     outbox_grace_seconds: float = Field(default=5, gt=0)
     sweep_interval_seconds: float = Field(default=2, gt=0)
     delivery_shards: int = Field(default=16, ge=1, le=256)
+    # Prefix of the RabbitMQ exchange and queues, so several deployments can share a broker.
+    amqp_namespace: str = Field(default="imchat", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     worker_batch: int = Field(default=200, ge=1, le=5000)
 
     @field_validator("allowed_origins", "embed_origins", mode="before")

@@ -100,7 +100,10 @@ async def open_runtime(settings: Settings, role: Role = "api") -> AsyncIterator[
             await redis_presence.start()
             stack.push_async_callback(redis_presence.stop)
             rabbit = RabbitQueue(
-                settings.amqp_url, shards=settings.delivery_shards, max_batch=settings.worker_batch
+                settings.amqp_url,
+                shards=settings.delivery_shards,
+                max_batch=settings.worker_batch,
+                namespace=settings.amqp_namespace,
             )
             await rabbit.start()
             stack.push_async_callback(rabbit.stop)

@@ -4,6 +4,12 @@ Every delivery is routed to one of `shards` quorum queues by its user id. Each q
 a single active consumer (`x-single-active-consumer`), so one worker at a time owns a
 user's inbox and appends to it in order; other workers stand by and take over when it
 dies. Messages are acknowledged only after the batch they came in was fully handled.
+
+Connections are supervised here rather than by aio-pika's `connect_robust`: after a
+broker-side close (`rabbitmqctl close_all_connections`) its robust channels failed to
+come back in our tests (compare aio-pika #231, #626), which stalled both publishing and
+consuming. A publisher that finds its channel closed reconnects once and retries; the
+consumer loop reconnects with back-off and re-subscribes every shard.
 """
 
 from __future__ import annotations
@@ -19,19 +25,14 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import (
     AbstractChannel,
+    AbstractConnection,
     AbstractExchange,
     AbstractIncomingMessage,
-    AbstractQueue,
-    AbstractRobustConnection,
 )
 
 from imchat.types import BatchHandler, Incoming, JsonObject
 
 log = logging.getLogger(__name__)
-
-EXCHANGE = "imchat.deliveries"
-DEAD_EXCHANGE = "imchat.deliveries.dead"
-DEAD_QUEUE = "imchat.deliveries.dead"
 
 
 def shard_of(user_id: str, shards: int) -> int:
@@ -40,49 +41,61 @@ def shard_of(user_id: str, shards: int) -> int:
 
 class RabbitQueue:
     def __init__(
-        self, url: str, shards: int = 16, prefetch: int = 400, max_batch: int = 200
+        self,
+        url: str,
+        shards: int = 16,
+        prefetch: int = 400,
+        max_batch: int = 200,
+        namespace: str = "imchat",
     ) -> None:
         self._url = url
+        self._exchange_name = f"{namespace}.deliveries"
+        self._dead_name = f"{namespace}.deliveries.dead"
         self._shards = shards
         self._prefetch = prefetch
         self._max_batch = max_batch
-        # aio-pika restores only objects we hold strong references to after a reconnect.
-        self._connection: AbstractRobustConnection | None = None
-        self._publish_channel: AbstractChannel | None = None
+        self._connection: AbstractConnection | None = None
+        self._channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
-        self._consume_channel: AbstractChannel | None = None
-        self._queues: list[AbstractQueue] = []
+        self._reconnect_lock = asyncio.Lock()
 
-    async def start(self) -> None:
-        self._connection = await aio_pika.connect_robust(
-            self._url, client_properties={"connection_name": "imchat"}
-        )
-        self._publish_channel = await self._connection.channel(
-            publisher_confirms=True, on_return_raises=True
-        )
-        self._exchange = await self._declare(self._publish_channel)
-
-    async def stop(self) -> None:
-        if self._connection is not None:
-            await self._connection.close()
+    def queue_name(self, shard: int) -> str:
+        return f"{self._exchange_name}.{shard}"
 
     @property
     def healthy(self) -> bool:
-        return self._connection is not None and not self._connection.is_closed
+        return self._channel is not None and not self._channel.is_closed
 
-    def queue_name(self, shard: int) -> str:
-        return f"imchat.deliveries.{shard}"
+    async def start(self) -> None:
+        await self._open_publisher()
+
+    async def stop(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                await self._connection.close()
+
+    async def _open_publisher(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                await self._connection.close()
+        self._connection = await aio_pika.connect(
+            self._url, client_properties={"connection_name": "imchat publisher"}, timeout=10
+        )
+        self._channel = await self._connection.channel(
+            publisher_confirms=True, on_return_raises=True
+        )
+        self._exchange = await self._declare(self._channel)
 
     async def _declare(self, channel: AbstractChannel) -> AbstractExchange:
         dead = await channel.declare_exchange(
-            DEAD_EXCHANGE, aio_pika.ExchangeType.FANOUT, durable=True
+            self._dead_name, aio_pika.ExchangeType.FANOUT, durable=True
         )
         dead_queue = await channel.declare_queue(
-            DEAD_QUEUE, durable=True, arguments={"x-queue-type": "quorum"}
+            self._dead_name, durable=True, arguments={"x-queue-type": "quorum"}
         )
         await dead_queue.bind(dead)
         exchange = await channel.declare_exchange(
-            EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True
+            self._exchange_name, aio_pika.ExchangeType.DIRECT, durable=True
         )
         for shard in range(self._shards):
             queue = await channel.declare_queue(
@@ -93,16 +106,32 @@ class RabbitQueue:
                     "x-single-active-consumer": True,
                     # A delivery that keeps failing is parked instead of blocking its shard.
                     "x-delivery-limit": 20,
-                    "x-dead-letter-exchange": DEAD_EXCHANGE,
+                    "x-dead-letter-exchange": self._dead_name,
                 },
             )
             await queue.bind(exchange, routing_key=str(shard))
         return exchange
 
     async def publish(self, deliveries: Sequence[JsonObject]) -> None:
+        """Publish with confirms; after a lost connection, reconnect once and retry."""
+        for attempt in range(2):
+            channel = self._channel
+            if channel is None or channel.is_closed or self._exchange is None:
+                async with self._reconnect_lock:
+                    if self._channel is channel:
+                        await self._open_publisher()
+            try:
+                await self._publish_all(deliveries)
+                return
+            except Exception:
+                if attempt == 1:
+                    raise
+                self._exchange = None
+
+    async def _publish_all(self, deliveries: Sequence[JsonObject]) -> None:
         exchange = self._exchange
         if exchange is None:
-            raise RuntimeError("queue not started")
+            raise ConnectionError("no channel to the broker")
         await asyncio.gather(
             *(
                 exchange.publish(
@@ -119,24 +148,50 @@ class RabbitQueue:
             )
         )
 
+    async def delete_topology(self) -> None:
+        """Remove this namespace's exchange and queues (tests and tear-down only)."""
+        if self._channel is None:
+            return
+        for shard in range(self._shards):
+            await self._channel.queue_delete(self.queue_name(shard))
+        await self._channel.queue_delete(self._dead_name)
+        await self._channel.exchange_delete(self._exchange_name)
+        await self._channel.exchange_delete(self._dead_name)
+
     async def run(self, handle: BatchHandler) -> None:
         """Consume every shard this worker is given, in batches, until cancelled."""
-        if self._connection is None:
-            raise RuntimeError("queue not started")
-        inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
-        self._consume_channel = await self._connection.channel()
-        await self._consume_channel.set_qos(prefetch_count=self._prefetch)
-        await self._declare(self._consume_channel)
-        self._queues = []
-        for shard in range(self._shards):
-            queue = await self._consume_channel.get_queue(self.queue_name(shard), ensure=False)
-            await queue.consume(inbox.put)
-            self._queues.append(queue)
+        backoff = 0.2
         while True:
-            batch = [await inbox.get()]
-            while len(batch) < self._max_batch and not inbox.empty():
-                batch.append(inbox.get_nowait())
-            await self._handle(handle, batch)
+            try:
+                await self._consume(handle)
+                backoff = 0.2
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("Consumer connection lost (%s); reconnecting", error)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    async def _consume(self, handle: BatchHandler) -> None:
+        connection = await aio_pika.connect(
+            self._url, client_properties={"connection_name": "imchat worker"}, timeout=10
+        )
+        closed = asyncio.Event()
+        connection.close_callbacks.add(lambda *_: closed.set())
+        async with connection:
+            channel = await connection.channel()
+            await channel.set_qos(prefetch_count=self._prefetch)
+            await self._declare(channel)
+            inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+            for shard in range(self._shards):
+                queue = await channel.get_queue(self.queue_name(shard), ensure=False)
+                await queue.consume(inbox.put)
+            log.info("Consuming %d delivery shards", self._shards)
+            while not closed.is_set():
+                batch = await _next_batch(inbox, closed, self._max_batch)
+                if batch:
+                    await self._handle(handle, batch)
+        raise ConnectionError("connection closed")
 
     async def _handle(self, handle: BatchHandler, batch: list[AbstractIncomingMessage]) -> None:
         items: list[Incoming] = []
@@ -150,19 +205,38 @@ class RabbitQueue:
                 continue
             items.append(Incoming(payload, bool(message.redelivered)))
             accepted.append(message)
-        batch = accepted
         try:
             await handle(items)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("Delivery batch failed; returning it to the queue")
-            for message in batch:
+            for message in accepted:
                 with contextlib.suppress(Exception):
                     await message.nack(requeue=True)
             await asyncio.sleep(0.5)
             return
-        for message in batch:
+        for message in accepted:
             # A channel lost after the work is done only means a harmless redelivery.
             with contextlib.suppress(Exception):
                 await message.ack()
+
+
+async def _next_batch(
+    inbox: asyncio.Queue[AbstractIncomingMessage], closed: asyncio.Event, limit: int
+) -> list[AbstractIncomingMessage]:
+    """Wait for the first message (or the connection closing), then take what is queued."""
+    getter = asyncio.ensure_future(inbox.get())
+    closing = asyncio.ensure_future(closed.wait())
+    try:
+        await asyncio.wait({getter, closing}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        closing.cancel()
+        if not getter.done():
+            getter.cancel()
+    if not getter.done() or getter.cancelled():
+        return []
+    batch = [getter.result()]
+    while len(batch) < limit and not inbox.empty():
+        batch.append(inbox.get_nowait())
+    return batch
