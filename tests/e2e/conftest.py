@@ -33,12 +33,16 @@ class Server:
 
 
 def start_server(
-    mongo_url: str, data_dir: Path, extra_env: dict[str, str] | None = None, database: str = ""
+    mongo_url: str | None,
+    data_dir: Path,
+    extra_env: dict[str, str] | None = None,
+    database: str = "",
 ) -> Server:
+    """`imchat serve` as a child process; no `mongo_url` means its own embedded database."""
     port = free_port()
     env = {
         **os.environ,
-        "IMCHAT_MONGODB_URL": mongo_url,
+        **({"IMCHAT_MONGODB_URL": mongo_url} if mongo_url else {}),
         "IMCHAT_DATABASE_NAME": database or unique("e2e_"),
         "IMCHAT_SECRET_KEY": "e2e-secret-key-that-is-long-enough-0123456789",
         "IMCHAT_ENV": "test",

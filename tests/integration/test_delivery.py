@@ -1,0 +1,118 @@
+"""The push worker's delivery step on a real database: idempotent, ordered, gapless."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import pytest
+
+from imchat.models import InboxEvent, Member, Message
+from imchat.services import messages
+from imchat.services.delivery import InboxWriter
+from imchat.services.outbox import DispatchLog
+from imchat.types import Incoming
+from tests.factories import befriend, create_user, uid
+from tests.integration.conftest import RecordingEvents
+
+pytestmark = pytest.mark.usefixtures("db")
+
+
+class RecordingLive:
+    def __init__(self) -> None:
+        self.published: list[tuple[str, dict[str, object]]] = []
+
+    async def publish_many(self, items: Sequence[tuple[str, str]]) -> None:
+        self.published.extend((channel, json.loads(body)) for channel, body in items)
+
+
+async def _chat(events: RecordingEvents, count: int) -> tuple[object, object, list[Message]]:
+    ann, bob = await create_user("ann"), await create_user("bob")
+    await befriend(events, ann, bob)
+    events.sent.clear()
+    sent = [
+        await messages.send_message(
+            events,
+            DispatchLog(),
+            uid(ann),
+            messages.SendMessageRequest(client_id=f"c{i}", content=f"m{i}", to_user_id=uid(bob)),
+        )
+        for i in range(count)
+    ]
+    return ann, bob, sent
+
+
+def _incoming(events: RecordingEvents, redelivered: bool = False) -> list[Incoming]:
+    return [Incoming(delivery, redelivered) for delivery in events.sent]
+
+
+async def test_a_message_becomes_an_event_for_each_member_and_counts_as_unread(
+    events: RecordingEvents,
+) -> None:
+    ann, bob, [sent] = await _chat(events, 1)
+    live = RecordingLive()
+    await InboxWriter(live).handle(_incoming(events))
+    bob_row = await Member.find_one(Member.user_id == bob.id)  # type: ignore[attr-defined]
+    ann_row = await Member.find_one(Member.user_id == ann.id)  # type: ignore[attr-defined]
+    assert bob_row is not None and ann_row is not None
+    assert (bob_row.unread_count, ann_row.unread_count) == (1, 0)
+    assert ann_row.last_read_seq == sent.seq
+    assert bob_row.last_message is not None and bob_row.last_message.id == sent.id
+    kinds = [(channel.split(":")[1], event["type"]) for channel, event in live.published]
+    assert sorted(kinds) == sorted(
+        [
+            (str(ann.id), "message"),
+            (str(ann.id), "conversation"),  # type: ignore[attr-defined]
+            (str(bob.id), "message"),
+            (str(bob.id), "conversation"),  # type: ignore[attr-defined]
+        ]
+    )
+
+
+async def test_handling_the_same_batch_twice_changes_nothing(events: RecordingEvents) -> None:
+    _, bob, _ = await _chat(events, 3)
+    writer = InboxWriter(RecordingLive())
+    await writer.handle(_incoming(events))
+    inbox_before = await InboxEvent.find_all().count()
+    again = RecordingLive()
+    await InboxWriter(again).handle(_incoming(events, redelivered=True))
+    row = await Member.find_one(Member.user_id == bob.id)  # type: ignore[attr-defined]
+    assert row is not None and row.unread_count == 3
+    assert await InboxEvent.find_all().count() == inbox_before
+    assert again.published == []
+
+
+async def test_a_repeated_delivery_in_one_batch_is_applied_once(events: RecordingEvents) -> None:
+    _, bob, _ = await _chat(events, 1)
+    doubled = _incoming(events) + _incoming(events)
+    await InboxWriter(RecordingLive()).handle(doubled)
+    row = await Member.find_one(Member.user_id == bob.id)  # type: ignore[attr-defined]
+    assert row is not None and row.unread_count == 1
+
+
+async def test_event_seqs_stay_gapless_when_another_worker_took_over(
+    events: RecordingEvents,
+) -> None:
+    _, bob, _ = await _chat(events, 4)
+    first, second = events.sent[:4], events.sent[4:]
+    stale = InboxWriter(RecordingLive())
+    await stale.handle([Incoming(d, False) for d in first])
+    # A second worker appends for the same users; the first one's cached counters go stale.
+    await InboxWriter(RecordingLive()).handle([Incoming(d, False) for d in second[:2]])
+    await stale.handle([Incoming(d, False) for d in second[2:]])
+    seqs = [
+        e.event_seq
+        for e in await InboxEvent.find(InboxEvent.user_id == bob.id).sort("event_seq").to_list()
+    ]  # type: ignore[attr-defined]
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert len(seqs) == 8  # a message and a conversation update for each of 4 messages
+
+
+async def test_a_message_already_read_does_not_count_as_unread(events: RecordingEvents) -> None:
+    _, bob, [sent] = await _chat(events, 1)
+    # Bob's reader marks everything read before the worker got to the message.
+    await messages.mark_read(RecordingEvents(), uid(bob), sent.conversation_id, None)  # type: ignore[arg-type]
+    await InboxWriter(RecordingLive()).handle(_incoming(events))
+    row = await Member.find_one(Member.user_id == bob.id)  # type: ignore[attr-defined]
+    assert row is not None and row.unread_count == 0
+    assert row.last_message is not None and row.last_message.seq == sent.seq
