@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     ws_init_timeout_seconds: float = 10.0
     max_subscriptions_per_connection: int = 10
 
+    max_group_members: int = Field(default=2000, ge=2)
     inbox_retention_days: float = Field(default=7, gt=0)
     outbox_grace_seconds: float = Field(default=5, gt=0)
     sweep_interval_seconds: float = Field(default=2, gt=0)

@@ -169,3 +169,39 @@ async def test_redis_pubsub_killed_mid_stream_live_delivery_resumes_and_gap_is_f
         await asyncio.sleep(0.5)
     await admin.aclose()
     assert_exactly_once_in_order(heard, [*sent, after_kill])
+
+
+async def test_worker_killed_during_group_fan_out_no_member_misses_or_doubles(
+    cluster: Cluster,
+) -> None:
+    from contextlib import AsyncExitStack
+
+    from tests.e2e.groups_helpers import group_of
+
+    node = await asyncio.to_thread(cluster.start_api)
+    first_worker = await asyncio.to_thread(cluster.start_worker)
+    people, group = await group_of(node, 8)
+    sender, members = people[0], people[1:]
+    async with AsyncExitStack() as stack:
+        listeners = [await stack.enter_async_context(listening(node, m)) for m in members]
+        sending = asyncio.create_task(burst(node, sender, group["conversationId"], 150, "fan-out"))
+        await listeners[0].wait_for(lambda h: len(h.messages()) >= 30, within=60)
+        kill(first_worker)
+        await asyncio.sleep(1)
+        await asyncio.to_thread(cluster.start_worker)
+        sent = await sending
+        for heard in listeners:
+            await heard.wait_for(
+                lambda h: len([m for m in h.messages() if "fan-out" in m["content"]]) >= 150,
+                within=120,
+            )
+        await asyncio.sleep(1)
+    for heard in listeners:
+        only_burst = Listener(
+            events=[
+                e
+                for e in heard.events
+                if e["__typename"] != "MessageEvent" or "fan-out" in e["message"]["content"]
+            ]
+        )
+        assert_exactly_once_in_order(only_burst, sent)

@@ -6,6 +6,7 @@ from beanie import Document
 
 from imchat.models.conversations import Conversation, ConversationKind
 from imchat.models.friendships import Friendship
+from imchat.models.groups import Group, GroupMembership, GroupRole
 from imchat.models.inbox import InboxEvent, UserState
 from imchat.models.members import LastMessage, Member
 from imchat.models.messages import Message, MessageType
@@ -21,6 +22,8 @@ ALL_DOCUMENTS: list[type[Document]] = [
     Message,
     InboxEvent,
     UserState,
+    Group,
+    GroupMembership,
 ]
 
 __all__ = [
@@ -29,6 +32,9 @@ __all__ = [
     "ConversationKind",
     "FriendRequest",
     "Friendship",
+    "Group",
+    "GroupMembership",
+    "GroupRole",
     "InboxEvent",
     "LastMessage",
     "Member",

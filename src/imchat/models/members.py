@@ -39,6 +39,9 @@ class Member(Document):
     # Highest message seq applied to this row; makes a redelivered message a no-op.
     last_delivered_seq: int = 0
     unread_count: int = 0
+    unread_mentions: int = 0
+    # Set when the member left or was removed: they may read history up to here only.
+    left_after_seq: int | None = None
     last_message: LastMessage | None = None
     updated_at: datetime = Field(default_factory=utcnow)
     active: bool = True
@@ -56,5 +59,9 @@ class Member(Document):
                     ("active", pymongo.ASCENDING),
                     ("updated_at", pymongo.DESCENDING),
                 ]
+            ),
+            # readCount: how many members' cursors reached a seq.
+            IndexModel(
+                [("conversation_id", pymongo.ASCENDING), ("last_read_seq", pymongo.ASCENDING)]
             ),
         ]

@@ -27,6 +27,8 @@ class Message(Document):
     type: MessageType
     content: str | None = None
     client_id: str
+    mention_ids: list[PydanticObjectId] = Field(default_factory=list)
+    mention_all: bool = False
     # Who should receive it, fixed when it was accepted: the fan-out needs no lookup.
     recipient_ids: list[PydanticObjectId]
     created_at: datetime = Field(default_factory=utcnow)

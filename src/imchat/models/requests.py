@@ -29,6 +29,9 @@ class FriendRequest(Document):
     from_id: PydanticObjectId
     to_id: PydanticObjectId
     group_id: PydanticObjectId | None = None
+    # GROUP kind: an invitation (answered by the invitee) rather than a join request
+    # (answered by the group's owner or an admin).
+    invitation: bool = False
     status: RequestStatus = RequestStatus.PENDING
     note: str | None = None
     # Unique while pending, so two racing identical requests leave one row; a settled

@@ -9,8 +9,11 @@ from typing import Annotated, Any
 import strawberry
 from beanie import PydanticObjectId
 
+from imchat.models import Group
 from imchat.schema.context import Info
-from imchat.schema.types import FriendRequestType, UserType
+from imchat.schema.group_types import GroupChange
+from imchat.schema.types import FriendRequestType, GroupSummaryNode, UserType
+from imchat.services.conversations import read_count
 
 
 @strawberry.enum(name="MessageType")
@@ -41,7 +44,19 @@ class MessageNode:
     content: str | None
     client_id: str
     created_at: datetime
+    mentions: list[strawberry.ID]
+    mention_all: bool
     sender_id: strawberry.Private[str]
+
+    @strawberry.field(
+        description="For your own messages: how many other members have read up to it."
+    )
+    async def read_count(self, info: Info) -> int | None:
+        if str(info.context.user_id) != self.sender_id:
+            return None
+        return await read_count(
+            PydanticObjectId(self.conversation_id), PydanticObjectId(self.sender_id), self.seq
+        )
 
     @strawberry.field
     async def sender(self, info: Info) -> UserType:
@@ -68,6 +83,8 @@ class MessageNode:
             created_at=created
             if isinstance(created, datetime)
             else datetime.fromisoformat(created),
+            mentions=[strawberry.ID(str(m)) for m in data.get("mention_ids") or []],
+            mention_all=bool(data.get("mention_all")),
             sender_id=str(data["sender_id"]),
         )
 
@@ -78,9 +95,19 @@ class ConversationNode:
     kind: ConversationKind
     last_message: MessageNode | None
     unread_count: int
+    unread_mentions: int
     last_read_seq: int
     updated_at: datetime
     peer_id: strawberry.Private[str | None]
+    group_id: strawberry.Private[str | None]
+
+    @strawberry.field
+    async def group(self) -> GroupSummaryNode | None:
+        """The group of a GROUP conversation."""
+        if not self.group_id:
+            return None
+        found = await Group.get(PydanticObjectId(self.group_id))
+        return GroupSummaryNode.from_model(found) if found else None
 
     @strawberry.field
     async def peer(self, info: Info) -> UserType | None:
@@ -96,11 +123,13 @@ class ConversationNode:
             kind=ConversationKind(data["kind"]),
             last_message=MessageNode.from_json(last) if last else None,
             unread_count=int(data["unread_count"]),
+            unread_mentions=int(data.get("unread_mentions", 0)),
             last_read_seq=int(data["last_read_seq"]),
             updated_at=updated
             if isinstance(updated, datetime)
             else datetime.fromisoformat(updated),
             peer_id=data.get("peer_id"),
+            group_id=data.get("group_id"),
         )
 
 
@@ -143,6 +172,10 @@ class SendMessageInput:
     to_user_id: strawberry.ID | None = None
     type: MessageKind = MessageKind.TEXT
     content: str | None = None
+    mentions: list[strawberry.ID] | None = None
+    mention_all: bool = strawberry.field(
+        default=False, description="@all: for a group's owner and admins"
+    )
 
 
 @strawberry.type
@@ -186,6 +219,20 @@ class ConversationUpdatedEvent:
 
 
 @strawberry.type
+class GroupEvent:
+    event_seq: int
+    group_id: strawberry.ID
+    change: GroupChange
+    actor_id: strawberry.ID
+    user_ids: list[strawberry.ID]
+
+    @strawberry.field
+    async def group(self) -> GroupSummaryNode | None:
+        found = await Group.get(PydanticObjectId(self.group_id))
+        return GroupSummaryNode.from_model(found) if found else None
+
+
+@strawberry.type
 class ResyncRequiredEvent:
     """Events after your `since` are no longer kept: refetch state, resume from latestEventSeq."""
 
@@ -199,6 +246,7 @@ ChatEvent = Annotated[
     | TypingEvent
     | PresenceEvent
     | ConversationUpdatedEvent
+    | GroupEvent
     | ResyncRequiredEvent,
     strawberry.union("ChatEvent"),
 ]

@@ -16,9 +16,15 @@ from imchat.schema.types import (
     RequestDirection,
     RequestStatus,
 )
-from imchat.services import friends, users
+from imchat.services import friends, requests, users
+from imchat.services.groups import GroupContext
 from imchat.services.validation import parse_id
 from imchat.subscriptions.stream import user_events
+
+
+def group_context(info: Info) -> GroupContext:
+    services = info.context.services
+    return GroupContext(services.queue, services.dispatched, services.settings.max_group_members)
 
 
 async def present_requests(requests: list[FriendRequest]) -> list[FriendRequestType]:
@@ -71,8 +77,8 @@ class FriendMutation:
     async def respond_to_request(
         self, info: Info, request_id: strawberry.ID, accept: bool
     ) -> FriendRequestType:
-        request = await friends.respond_to_request(
-            info.context.services.queue,
+        request = await requests.respond_to_request(
+            group_context(info),
             info.context.require_user(),
             parse_id(request_id, "requestId"),
             accept,

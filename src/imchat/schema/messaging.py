@@ -19,6 +19,7 @@ from imchat.schema.chat_types import (
     ConversationNode,
     ConversationUpdatedEvent,
     FriendRequestEvent,
+    GroupEvent,
     MessageConnection,
     MessageEdge,
     MessageEvent,
@@ -32,6 +33,7 @@ from imchat.schema.chat_types import (
 )
 from imchat.schema.context import Info
 from imchat.schema.friends import present_requests
+from imchat.schema.group_types import GroupChange
 from imchat.schema.permissions import AUTHENTICATED
 from imchat.services import conversations, messages, presence
 from imchat.services.events import conversation_json, message_json
@@ -121,6 +123,8 @@ class MessagingMutation:
                 content=input.content,
                 conversation_id=_optional_id(input.conversation_id, "conversationId"),
                 to_user_id=_optional_id(input.to_user_id, "toUserId"),
+                mentions=tuple(parse_id(m, "mentions") for m in input.mentions or ()),
+                mention_all=input.mention_all,
             ),
         )
         return MessageNode.from_json(message_json(sent))
@@ -186,6 +190,14 @@ async def _to_graphql(event: dict[str, Any], info: Info) -> ChatEvent | None:
             user_id=strawberry.ID(event["user_id"]),
             online=event["online"],
             devices=event["devices"],
+        )
+    if kind == "group":
+        return GroupEvent(
+            event_seq=seq,
+            group_id=strawberry.ID(event["group_id"]),
+            change=GroupChange(event["change"]),
+            actor_id=strawberry.ID(event["actor_id"]),
+            user_ids=[strawberry.ID(u) for u in event["user_ids"]],
         )
     if kind == "resync":
         return ResyncRequiredEvent(latest_event_seq=event["latest_event_seq"])

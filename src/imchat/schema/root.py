@@ -22,11 +22,13 @@ from imchat.schema.accounts import AccountMutation, AccountQuery
 from imchat.schema.embed import EmbedMutation
 from imchat.schema.errors import ErrorCodes
 from imchat.schema.friends import FriendMutation, FriendQuery, FriendSubscription
+from imchat.schema.groups import GroupMutation, GroupQuery
 from imchat.schema.messaging import MessagingMutation, MessagingQuery, MessagingSubscription
 
-Query = merge_types("Query", (AccountQuery, FriendQuery, MessagingQuery))
+Query = merge_types("Query", (AccountQuery, FriendQuery, MessagingQuery, GroupQuery))
 Mutation = merge_types(
-    "Mutation", (AccountMutation, FriendMutation, MessagingMutation, EmbedMutation)
+    "Mutation",
+    (AccountMutation, FriendMutation, MessagingMutation, GroupMutation, EmbedMutation),
 )
 Subscription = merge_types("Subscription", (FriendSubscription, MessagingSubscription))
 

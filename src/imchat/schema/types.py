@@ -10,6 +10,7 @@ import strawberry
 from beanie import PydanticObjectId
 
 from imchat.models import FriendRequest as FriendRequestDocument
+from imchat.models import Group as GroupDocument
 from imchat.models import User as UserDocument
 from imchat.services.friends import FriendEntry
 
@@ -57,6 +58,23 @@ class AuthPayload:
     user: UserType
 
 
+@strawberry.type(name="GroupSummary", description="What anyone may see of a group.")
+class GroupSummaryNode:
+    id: strawberry.ID
+    name: str
+    avatar_url: str | None
+    member_count: int
+
+    @classmethod
+    def from_model(cls, group: GroupDocument) -> GroupSummaryNode:
+        return cls(
+            id=strawberry.ID(str(group.id)),
+            name=group.name,
+            avatar_url=group.avatar_url,
+            member_count=group.member_count,
+        )
+
+
 @strawberry.type(name="FriendRequest")
 class FriendRequestType:
     id: strawberry.ID
@@ -67,6 +85,18 @@ class FriendRequestType:
     note: str | None
     created_at: datetime
     updated_at: datetime
+    invitation: bool = strawberry.field(
+        description="GROUP kind: an invitation the addressee answers (else a join request)"
+    )
+    group_id: strawberry.Private[PydanticObjectId | None]
+
+    @strawberry.field
+    async def group(self) -> GroupSummaryNode | None:
+        """The group a GROUP request is about."""
+        if self.group_id is None:
+            return None
+        found = await GroupDocument.get(self.group_id)
+        return GroupSummaryNode.from_model(found) if found else None
 
     @classmethod
     def from_model(
@@ -81,6 +111,8 @@ class FriendRequestType:
             note=request.note,
             created_at=request.created_at,
             updated_at=request.updated_at,
+            invitation=request.invitation,
+            group_id=request.group_id,
         )
 
 

@@ -21,12 +21,18 @@ class Page:
     has_next: bool
 
 
-async def member_of(user_id: PydanticObjectId, conversation_id: PydanticObjectId) -> Member:
-    """The caller's row of a conversation; NOT_FOUND when they are not in it (no leak)."""
+async def member_of(
+    user_id: PydanticObjectId, conversation_id: PydanticObjectId, *, including_former: bool = False
+) -> Member:
+    """The caller's row of a conversation; NOT_FOUND when they are not in it (no leak).
+
+    Former members (who left or were removed) count only where `including_former` says so:
+    they may still read history up to the point they left.
+    """
     member = await Member.find_one(
         Member.user_id == user_id, Member.conversation_id == conversation_id
     )
-    if member is None or not member.active:
+    if member is None or not (member.active or including_former):
         raise not_found("Conversation")
     return member
 
@@ -119,3 +125,17 @@ async def unread_totals(user_ids: list[PydanticObjectId]) -> dict[PydanticObject
 
 async def total_unread(user_id: PydanticObjectId) -> int:
     return (await unread_totals([user_id]))[user_id]
+
+
+async def read_count(
+    conversation_id: PydanticObjectId, sender_id: PydanticObjectId, seq: int
+) -> int:
+    """How many other members' read cursors have reached `seq` (an index count, no scan)."""
+    return await Member.find(
+        {
+            "conversation_id": conversation_id,
+            "last_read_seq": {"$gte": seq},
+            "user_id": {"$ne": sender_id},
+            "active": True,
+        }
+    ).count()

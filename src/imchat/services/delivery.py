@@ -192,6 +192,10 @@ async def _apply_messages(deliveries: list[JsonDict]) -> None:
             "last_message": message.model_dump(),
             "updated_at": message.created_at,
         }
+        counts = message.type != "SYSTEM"
+        mentioned = delivery["message"].get("mention_all") or str(user_id) in delivery[
+            "message"
+        ].get("mention_ids", ())
         if user_id == message.sender_id:
             # Your own message is read by you.
             operations.append(
@@ -200,10 +204,17 @@ async def _apply_messages(deliveries: list[JsonDict]) -> None:
                 )
             )
             continue
+        if not counts:
+            # "Ann added Bob" is news, not something left unread.
+            operations.append(UpdateOne({**row, **newer}, {"$set": changes}))
+            continue
         operations.append(
             UpdateOne(
                 {**row, **newer, "last_read_seq": {"$lt": message.seq}},
-                {"$set": changes, "$inc": {"unread_count": 1}},
+                {
+                    "$set": changes,
+                    "$inc": {"unread_count": 1, "unread_mentions": 1 if mentioned else 0},
+                },
             )
         )
         # Already read up to it (markRead ran first): no unread, but still the newest.
@@ -259,6 +270,20 @@ def _events_for(
                     "conversation_id": delivery["conversation_id"],
                     "user_id": delivery["reader_id"],
                     "up_to_seq": delivery["up_to_seq"],
+                },
+            )
+        )
+    elif kind == "group":
+        events.append(
+            PendingEvent(
+                user_id,
+                source,
+                {
+                    "type": "group",
+                    "group_id": delivery["group_id"],
+                    "change": delivery["change"],
+                    "actor_id": delivery["actor_id"],
+                    "user_ids": delivery["user_ids"],
                 },
             )
         )

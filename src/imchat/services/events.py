@@ -27,6 +27,8 @@ def message_json(message: Message) -> JsonDict:
         "type": message.type.value,
         "content": message.content,
         "client_id": message.client_id,
+        "mention_ids": [str(m) for m in message.mention_ids],
+        "mention_all": message.mention_all,
         "created_at": message.created_at.isoformat(),
     }
 
@@ -40,6 +42,7 @@ def conversation_json(member: Member) -> JsonDict:
         "group_id": str(member.group_id) if member.group_id else None,
         "last_message": last.model_dump(mode="json") if last else None,
         "unread_count": member.unread_count,
+        "unread_mentions": member.unread_mentions,
         "last_read_seq": member.last_read_seq,
         "updated_at": member.updated_at.isoformat(),
     }
@@ -92,3 +95,25 @@ async def announce(queue: DeliveryQueue, deliveries: list[JsonDict]) -> bool:
         log.warning("Could not announce %d deliveries", len(deliveries), exc_info=True)
         return False
     return True
+
+
+def group_deliveries(
+    member_ids: list[str],
+    group_id: str,
+    change: str,
+    actor_id: str,
+    user_ids: list[str],
+    source: str,
+) -> list[JsonDict]:
+    return [
+        {
+            "user_id": member_id,
+            "source": source,
+            "kind": "group",
+            "group_id": group_id,
+            "change": change,
+            "actor_id": actor_id,
+            "user_ids": user_ids,
+        }
+        for member_id in member_ids
+    ]

@@ -17,6 +17,8 @@ from imchat.models import (
     ConversationKind,
     FriendRequest,
     Friendship,
+    GroupMembership,
+    GroupRole,
     Member,
     RequestKind,
     RequestStatus,
@@ -86,16 +88,24 @@ async def request_friend(
 async def respond_to_request(
     queue: DeliveryQueue, user_id: PydanticObjectId, request_id: PydanticObjectId, accept: bool
 ) -> FriendRequest:
-    """Accept or reject a pending request (seed: callbackRequest); only the addressee may."""
+    """Accept or reject a pending friend request (seed: callbackRequest)."""
     request = await FriendRequest.get(request_id)
-    if request is None or user_id not in (request.from_id, request.to_id):
+    if request is None:
+        raise not_found("Request")
+    return await answer_friend_request(queue, user_id, request, accept)
+
+
+async def answer_friend_request(
+    queue: DeliveryQueue, user_id: PydanticObjectId, request: FriendRequest, accept: bool
+) -> FriendRequest:
+    """Only the addressee answers, once; accepting befriends in one transaction."""
+    request_id = request.id
+    if user_id not in (request.from_id, request.to_id):
         raise not_found("Request")
     if request.to_id != user_id:
         raise forbidden("Only the person asked can answer this request")
     if request.status != RequestStatus.PENDING:
         raise ImchatError(ErrorCode.CONFLICT, "This request was already answered")
-    if request.kind != RequestKind.FRIEND:
-        raise bad_input("Group requests are not supported yet")
 
     status = RequestStatus.ACCEPTED if accept else RequestStatus.REJECTED
     collection = FriendRequest.get_pymongo_collection()
@@ -173,9 +183,19 @@ async def _befriend(
 async def list_requests(
     user_id: PydanticObjectId, direction: RequestDirection, status: RequestStatus | None
 ) -> list[FriendRequest]:
-    query: dict[str, Any] = (
-        {"to_id": user_id} if direction == RequestDirection.INCOMING else {"from_id": user_id}
-    )
+    """My requests; incoming ones include join requests to groups I own or administer."""
+    query: dict[str, Any] = {"from_id": user_id}
+    if direction == RequestDirection.INCOMING:
+        managed = await GroupMembership.find(
+            GroupMembership.user_id == user_id,
+            {"role": {"$in": [GroupRole.OWNER.value, GroupRole.ADMIN.value]}},
+        ).to_list()
+        query = {
+            "$or": [
+                {"to_id": user_id},
+                {"group_id": {"$in": [m.group_id for m in managed]}, "invitation": False},
+            ]
+        }
     if status is not None:
         query["status"] = status.value
     return await FriendRequest.find(query).sort("-created_at").limit(200).to_list()

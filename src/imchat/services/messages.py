@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass
 
 from beanie import PydanticObjectId, SortDirection
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from imchat.errors import ErrorCode, ImchatError, bad_input
 from imchat.models import Conversation, Member, Message, MessageType
 from imchat.services.conversations import allocate_seq, member_of
 from imchat.services.events import announce, message_deliveries, read_deliveries
+from imchat.services.group_roles import check_may_mention_all
 from imchat.services.outbox import DispatchLog
 from imchat.services.ports import DeliveryQueue
 from imchat.services.validation import MAX_PAGE_SIZE, check_text
 
 MAX_TEXT_LENGTH = 10_000
+MAX_MENTIONS = 50
 MAX_CLIENT_ID_LENGTH = 64
 DEFAULT_PAGE_SIZE = 30
 
@@ -28,6 +32,8 @@ class SendMessageRequest:
     content: str | None = None
     conversation_id: PydanticObjectId | None = None
     to_user_id: PydanticObjectId | None = None
+    mentions: tuple[PydanticObjectId, ...] = ()
+    mention_all: bool = False
 
 
 def check_message(request: SendMessageRequest) -> str:
@@ -52,10 +58,15 @@ async def send_message(
 ) -> Message:
     """Persist a message, then announce it; a repeated clientId returns the first message."""
     text = check_message(request)
+    if len(request.mentions) > MAX_MENTIONS:
+        raise bad_input(f"At most {MAX_MENTIONS} mentions per message")
+    if request.mention_all:
+        await check_may_mention_all(sender_id, request.conversation_id)
     # The seq comes from one atomic increment, so order never depends on clocks. A retried
     # send takes a seq too and then meets the unique (sender, clientId) index: seqs only
     # ever increase, and may skip a number.
     conversation, seq = await allocate_seq(sender_id, request.conversation_id, request.to_user_id)
+    members = set(conversation.member_ids)
     message = Message(
         conversation_id=conversation.id,
         seq=seq,
@@ -63,6 +74,10 @@ async def send_message(
         type=request.type,
         content=text,
         client_id=request.client_id,
+        # Mentions of people not in the conversation are dropped rather than refused: a
+        # member may have left between the client's render and this send.
+        mention_ids=[m for m in dict.fromkeys(request.mentions) if m in members and m != sender_id],
+        mention_all=request.mention_all,
         recipient_ids=conversation.member_ids,
     )
     try:
@@ -75,6 +90,37 @@ async def send_message(
         if first is None:
             raise ImchatError(ErrorCode.CONFLICT, "Retry the send") from None
         return first
+    if await announce(queue, message_deliveries(message)):
+        dispatched.add(message.id)  # type: ignore[arg-type]
+    return message
+
+
+async def post_system_message(
+    queue: DeliveryQueue,
+    dispatched: DispatchLog,
+    conversation_id: PydanticObjectId,
+    actor_id: PydanticObjectId,
+    text: str,
+) -> Message:
+    """A SYSTEM message ("Ann added Bob") to everyone currently in the conversation."""
+    found = await Conversation.get_pymongo_collection().find_one_and_update(
+        {"_id": conversation_id},
+        {"$inc": {"last_seq": 1}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if found is None:
+        raise ImchatError(ErrorCode.NOT_FOUND, "Conversation not found")
+    conversation = Conversation.model_validate(found)
+    message = Message(
+        conversation_id=conversation_id,
+        seq=conversation.last_seq,
+        sender_id=actor_id,
+        type=MessageType.SYSTEM,
+        content=text,
+        client_id=f"system:{uuid.uuid4().hex}",
+        recipient_ids=conversation.member_ids,
+    )
+    await message.insert()
     if await announce(queue, message_deliveries(message)):
         dispatched.add(message.id)  # type: ignore[arg-type]
     return message
@@ -105,7 +151,7 @@ async def list_messages(
     before: str | None = None,
 ) -> MessagePage:
     """History by seq, oldest first within the page; `last`/`before` pages back from the newest."""
-    member = await member_of(user_id, conversation_id)
+    member = await member_of(user_id, conversation_id, including_former=True)
     if first is not None and last is not None:
         raise bad_input("Give first or last, not both")
     for size in (first, last):
@@ -116,6 +162,8 @@ async def list_messages(
     seq_filter: dict[str, int] = {"$gt": max(member.joined_after_seq, after_seq or 0)}
     if before_seq is not None:
         seq_filter["$lt"] = before_seq
+    if member.left_after_seq is not None:
+        seq_filter["$lte"] = member.left_after_seq
     query = {"conversation_id": conversation_id, "seq": seq_filter}
     forward = first is not None or (after is not None and last is None)
     size = (first if forward else last) or DEFAULT_PAGE_SIZE
@@ -155,14 +203,17 @@ async def mark_read(
         )
         if target <= member.last_read_seq:
             return member
-        unread = 0
+        unread = mentions = 0
         if target < member.last_delivered_seq:
-            unread = await Message.find(
-                {
-                    "conversation_id": conversation_id,
-                    "seq": {"$gt": target, "$lte": member.last_delivered_seq},
-                    "sender_id": {"$ne": user_id},
-                }
+            tail = {
+                "conversation_id": conversation_id,
+                "seq": {"$gt": target, "$lte": member.last_delivered_seq},
+                "sender_id": {"$ne": user_id},
+                "type": {"$ne": MessageType.SYSTEM.value},
+            }
+            unread = await Message.find(tail).count()
+            mentions = await Message.find(
+                {**tail, "$or": [{"mention_ids": user_id}, {"mention_all": True}]}
             ).count()
         # Optimistic: if the worker changed the row meanwhile, recount from the new state.
         result = await Member.get_pymongo_collection().update_one(
@@ -171,11 +222,19 @@ async def mark_read(
                 "last_read_seq": member.last_read_seq,
                 "last_delivered_seq": member.last_delivered_seq,
                 "unread_count": member.unread_count,
+                "unread_mentions": member.unread_mentions,
             },
-            {"$set": {"last_read_seq": target, "unread_count": unread}},
+            {
+                "$set": {
+                    "last_read_seq": target,
+                    "unread_count": unread,
+                    "unread_mentions": mentions,
+                }
+            },
         )
         if result.modified_count == 1:
             member.last_read_seq, member.unread_count = target, unread
+            member.unread_mentions = mentions
             members = [str(m) for m in conversation.member_ids]
             await announce(
                 queue, read_deliveries(members, str(conversation_id), str(user_id), target)

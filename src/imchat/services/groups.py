@@ -1,0 +1,521 @@
+"""Groups: creation, join requests and invitations, roles, leaving, removal, dissolution.
+
+Membership lives in three places kept together here: the membership row (role), the
+conversation's `member_ids` (who may post and who receives), and the member row (read
+state). Every change posts a SYSTEM message into the conversation and a group event to
+everyone concerned.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from beanie import PydanticObjectId
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from imchat.errors import ErrorCode, ImchatError, bad_input, forbidden, not_found
+from imchat.models import (
+    Conversation,
+    ConversationKind,
+    FriendRequest,
+    Group,
+    GroupMembership,
+    GroupRole,
+    Member,
+    RequestKind,
+    RequestStatus,
+    User,
+)
+from imchat.models.clock import utcnow
+from imchat.models.requests import pending_key
+from imchat.services.events import announce, group_deliveries, request_delivery
+from imchat.services.friends import are_friends
+from imchat.services.group_roles import MANAGERS, membership, require_role
+from imchat.services.messages import post_system_message
+from imchat.services.outbox import DispatchLog
+from imchat.services.ports import DeliveryQueue
+from imchat.services.validation import (
+    MAX_DISPLAY_NAME_LENGTH,
+    MAX_NOTE_LENGTH,
+    MAX_SEARCH_LENGTH,
+    check_page_size,
+    check_text,
+    check_url,
+)
+
+MAX_INVITES = 100
+
+
+@dataclass(frozen=True)
+class GroupContext:
+    """What group rules need besides the database: the queue and the size limit."""
+
+    queue: DeliveryQueue
+    dispatched: DispatchLog
+    max_members: int
+
+
+async def _names(user_ids: list[PydanticObjectId]) -> str:
+    users = {u.id: u for u in await User.find({"_id": {"$in": user_ids}}).to_list()}
+    return ", ".join(users[uid].display_name for uid in user_ids if uid in users)
+
+
+async def _announce_change(
+    ctx: GroupContext,
+    group: Group,
+    change: str,
+    actor_id: PydanticObjectId,
+    user_ids: list[PydanticObjectId],
+    audience: list[PydanticObjectId],
+) -> None:
+    await announce(
+        ctx.queue,
+        group_deliveries(
+            [str(uid) for uid in dict.fromkeys(audience)],
+            str(group.id),
+            change,
+            str(actor_id),
+            [str(uid) for uid in user_ids],
+            source=f"group:{group.id}:{change}:{uuid.uuid4().hex}",
+        ),
+    )
+
+
+async def create_group(
+    ctx: GroupContext, creator_id: PydanticObjectId, name: str, member_ids: list[PydanticObjectId]
+) -> Group:
+    """A new group owned by its creator, with the listed friends already in it."""
+    title = check_text(name, "name", MAX_DISPLAY_NAME_LENGTH, allow_empty=False) or ""
+    others = [uid for uid in dict.fromkeys(member_ids) if uid != creator_id]
+    if 1 + len(others) > ctx.max_members:
+        raise bad_input(f"A group has at most {ctx.max_members} members")
+    for uid in others:
+        if not await are_friends(creator_id, uid):
+            raise forbidden("Only friends can be added directly; invite others instead")
+    everyone = [creator_id, *others]
+    conversation = Conversation(
+        kind=ConversationKind.GROUP, member_ids=everyone, pair_key=f"group:{uuid.uuid4().hex}"
+    )
+    await conversation.insert()
+    group = Group(
+        name=title,
+        name_lower=title.lower(),
+        owner_id=creator_id,
+        conversation_id=conversation.id,
+        member_count=len(everyone),
+    )
+    await group.insert()
+    await conversation.set({"group_id": group.id})
+    await GroupMembership.insert_many(
+        [
+            GroupMembership(
+                group_id=group.id,
+                user_id=uid,
+                role=GroupRole.OWNER if uid == creator_id else GroupRole.MEMBER,
+            )
+            for uid in everyone
+        ]
+    )
+    await _upsert_member_rows(group, everyone, joined_after_seq=0)
+    creator_name = await _names([creator_id])
+    text = f"{creator_name} created the group"
+    if others:
+        text += f" with {await _names(others)}"
+    await post_system_message(ctx.queue, ctx.dispatched, conversation.id, creator_id, text)  # type: ignore[arg-type]
+    await _announce_change(ctx, group, "CREATED", creator_id, everyone, everyone)
+    return group
+
+
+async def _upsert_member_rows(
+    group: Group, user_ids: list[PydanticObjectId], joined_after_seq: int
+) -> None:
+    now = utcnow()
+    collection = Member.get_pymongo_collection()
+    for uid in user_ids:
+        fresh = Member(
+            user_id=uid,
+            conversation_id=group.conversation_id,
+            kind=ConversationKind.GROUP,
+            group_id=group.id,
+        )
+        await collection.update_one(
+            {"user_id": uid, "conversation_id": group.conversation_id},
+            {
+                "$setOnInsert": fresh.model_dump(
+                    exclude={
+                        "id",
+                        "active",
+                        "updated_at",
+                        "joined_after_seq",
+                        "left_after_seq",
+                        "last_read_seq",
+                        "unread_count",
+                        "unread_mentions",
+                    }
+                ),
+                "$set": {
+                    "active": True,
+                    "updated_at": now,
+                    "joined_after_seq": joined_after_seq,
+                    "left_after_seq": None,
+                    "last_read_seq": joined_after_seq,
+                    "unread_count": 0,
+                    "unread_mentions": 0,
+                },
+            },
+            upsert=True,
+        )
+
+
+async def _add_members(
+    ctx: GroupContext,
+    group: Group,
+    actor_id: PydanticObjectId,
+    user_ids: list[PydanticObjectId],
+    text: str,
+) -> None:
+    """Add people who are not yet members; refused as a whole past the size limit."""
+    fresh = [uid for uid in dict.fromkeys(user_ids) if await membership(group.id, uid) is None]  # type: ignore[arg-type]
+    if not fresh:
+        return
+    grown = await Group.get_pymongo_collection().find_one_and_update(
+        {"_id": group.id, "member_count": {"$lte": ctx.max_members - len(fresh)}},
+        {"$inc": {"member_count": len(fresh)}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if grown is None:
+        raise bad_input(f"A group has at most {ctx.max_members} members")
+    added: list[PydanticObjectId] = []
+    for uid in fresh:
+        try:
+            await GroupMembership(group_id=group.id, user_id=uid).insert()
+            added.append(uid)
+        except DuplicateKeyError:
+            continue
+    if len(added) != len(fresh):
+        await Group.get_pymongo_collection().update_one(
+            {"_id": group.id}, {"$inc": {"member_count": len(added) - len(fresh)}}
+        )
+    if not added:
+        return
+    conversation = await Conversation.get_pymongo_collection().find_one_and_update(
+        {"_id": group.conversation_id},
+        {"$addToSet": {"member_ids": {"$each": added}}},
+        return_document=ReturnDocument.AFTER,
+    )
+    last_seq = int(conversation["last_seq"]) if conversation else 0
+    await _upsert_member_rows(
+        group, added, joined_after_seq=last_seq if group.history_from_join else 0
+    )
+    await post_system_message(ctx.queue, ctx.dispatched, group.conversation_id, actor_id, text)
+    members = [PydanticObjectId(m) for m in (conversation or {}).get("member_ids", [])]
+    await _announce_change(ctx, group, "MEMBERS_ADDED", actor_id, added, members)
+
+
+async def _remove_members(
+    ctx: GroupContext,
+    group: Group,
+    actor_id: PydanticObjectId,
+    user_ids: list[PydanticObjectId],
+    change: str,
+    text: str,
+) -> None:
+    # The removed see the message that removes them, and nothing after it.
+    notice = await post_system_message(
+        ctx.queue, ctx.dispatched, group.conversation_id, actor_id, text
+    )
+    result = await GroupMembership.get_pymongo_collection().delete_many(
+        {"group_id": group.id, "user_id": {"$in": user_ids}}
+    )
+    await Group.get_pymongo_collection().update_one(
+        {"_id": group.id}, {"$inc": {"member_count": -result.deleted_count}}
+    )
+    conversation = await Conversation.get_pymongo_collection().find_one_and_update(
+        {"_id": group.conversation_id},
+        {"$pull": {"member_ids": {"$in": user_ids}}},
+        return_document=ReturnDocument.AFTER,
+    )
+    await Member.get_pymongo_collection().update_many(
+        {"conversation_id": group.conversation_id, "user_id": {"$in": user_ids}},
+        {"$set": {"active": False, "left_after_seq": notice.seq}},
+    )
+    remaining = [PydanticObjectId(m) for m in (conversation or {}).get("member_ids", [])]
+    await _announce_change(ctx, group, change, actor_id, user_ids, [*remaining, *user_ids])
+
+
+async def request_join(
+    ctx: GroupContext, user_id: PydanticObjectId, group_id: PydanticObjectId, note: str | None
+) -> FriendRequest:
+    """Ask to join a group that is open to requests; its owner and admins answer."""
+    text = check_text(note, "note", MAX_NOTE_LENGTH, allow_empty=True) or None
+    group = await Group.get(group_id)
+    if group is None or group.dissolved or not group.open_to_join:
+        raise not_found("Group")
+    if await membership(group_id, user_id) is not None:
+        raise ImchatError(ErrorCode.CONFLICT, "You are already in this group")
+    key = pending_key(RequestKind.GROUP, user_id, group.id, group.id)
+    existing = await FriendRequest.find_one(FriendRequest.pending_key == key)
+    if existing is not None:
+        return existing
+    request = FriendRequest(
+        kind=RequestKind.GROUP,
+        from_id=user_id,
+        to_id=group.owner_id,
+        group_id=group.id,
+        note=text,
+        pending_key=key,
+    )
+    try:
+        await request.insert()
+    except DuplicateKeyError:
+        found = await FriendRequest.find_one(FriendRequest.pending_key == key)
+        if found is None:
+            raise ImchatError(ErrorCode.CONFLICT, "Request changed meanwhile; retry") from None
+        return found
+    managers = await GroupMembership.find(
+        GroupMembership.group_id == group.id, {"role": {"$in": [r.value for r in MANAGERS]}}
+    ).to_list()
+    await announce(ctx.queue, [request_delivery(str(m.user_id), request) for m in managers])
+    return request
+
+
+async def invite(
+    ctx: GroupContext,
+    inviter_id: PydanticObjectId,
+    group_id: PydanticObjectId,
+    user_ids: list[PydanticObjectId],
+) -> list[FriendRequest]:
+    """Invite friends into a group you are in; each invitee accepts or declines."""
+    if not user_ids or len(user_ids) > MAX_INVITES:
+        raise bad_input(f"Invite between 1 and {MAX_INVITES} people at a time")
+    group, _ = await require_role(group_id, inviter_id)
+    invitations: list[FriendRequest] = []
+    for uid in dict.fromkeys(user_ids):
+        if uid == inviter_id or await membership(group_id, uid) is not None:
+            raise ImchatError(ErrorCode.CONFLICT, "Already a member of this group")
+        if not await are_friends(inviter_id, uid):
+            raise forbidden("You can only invite your friends")
+        key = pending_key(RequestKind.GROUP, inviter_id, uid, group_id)
+        existing = await FriendRequest.find_one(FriendRequest.pending_key == key)
+        if existing is not None:
+            invitations.append(existing)
+            continue
+        request = FriendRequest(
+            kind=RequestKind.GROUP,
+            from_id=inviter_id,
+            to_id=uid,
+            group_id=group.id,
+            invitation=True,
+            pending_key=key,
+        )
+        await request.insert()
+        await announce(ctx.queue, [request_delivery(str(uid), request)])
+        invitations.append(request)
+    return invitations
+
+
+async def respond(
+    ctx: GroupContext, responder_id: PydanticObjectId, request: FriendRequest, accept: bool
+) -> FriendRequest:
+    """Answer a group request: the invitee answers an invitation, a manager a join request."""
+    group = await Group.get(request.group_id) if request.group_id else None
+    if group is None or group.dissolved:
+        raise not_found("Request")
+    if request.invitation:
+        if request.to_id != responder_id:
+            raise not_found("Request")
+        joiner = responder_id
+    else:
+        mine = await membership(group.id, responder_id)  # type: ignore[arg-type]
+        if mine is None:
+            raise not_found("Request")
+        if mine.role not in MANAGERS:
+            raise forbidden("Only the group's owner or an admin can answer join requests")
+        joiner = request.from_id
+    status = RequestStatus.ACCEPTED if accept else RequestStatus.REJECTED
+    updated = await FriendRequest.get_pymongo_collection().find_one_and_update(
+        {"_id": request.id, "status": RequestStatus.PENDING.value},
+        {
+            "$set": {
+                "status": status.value,
+                "pending_key": f"{request.pending_key}:{request.id}",
+                "updated_at": utcnow(),
+            }
+        },
+        return_document=ReturnDocument.AFTER,
+    )
+    if updated is None:
+        raise ImchatError(ErrorCode.CONFLICT, "This request was already answered")
+    settled: FriendRequest = FriendRequest.model_validate(updated)
+    if accept:
+        name = await _names([joiner])
+        inviter = await _names([request.from_id]) if request.invitation else ""
+        text = f"{inviter} invited {name}" if request.invitation else f"{name} joined"
+        await _add_members(
+            ctx, group, request.from_id if request.invitation else responder_id, [joiner], text
+        )
+    audience = {request.from_id, request.to_id, responder_id}
+    await announce(ctx.queue, [request_delivery(str(uid), settled) for uid in audience])
+    return settled
+
+
+async def leave(ctx: GroupContext, user_id: PydanticObjectId, group_id: PydanticObjectId) -> bool:
+    group, mine = await require_role(group_id, user_id)
+    if mine.role == GroupRole.OWNER:
+        raise forbidden("The owner must transfer ownership or dissolve the group to leave")
+    await _remove_members(
+        ctx, group, user_id, [user_id], "MEMBER_LEFT", f"{await _names([user_id])} left"
+    )
+    return True
+
+
+async def remove_member(
+    ctx: GroupContext,
+    actor_id: PydanticObjectId,
+    group_id: PydanticObjectId,
+    user_id: PydanticObjectId,
+) -> bool:
+    """Owners remove anyone else; admins remove plain members."""
+    group, mine = await require_role(group_id, actor_id, *MANAGERS)
+    if user_id == actor_id:
+        raise bad_input("Use leaveGroup to leave")
+    target = await membership(group_id, user_id)
+    if target is None:
+        raise not_found("Member")
+    if mine.role == GroupRole.ADMIN and target.role != GroupRole.MEMBER:
+        raise forbidden("Admins can remove members, not other admins or the owner")
+    text = f"{await _names([actor_id])} removed {await _names([user_id])}"
+    await _remove_members(ctx, group, actor_id, [user_id], "MEMBER_REMOVED", text)
+    return True
+
+
+async def set_role(
+    ctx: GroupContext,
+    actor_id: PydanticObjectId,
+    group_id: PydanticObjectId,
+    user_id: PydanticObjectId,
+    role: GroupRole,
+) -> GroupMembership:
+    group, _ = await require_role(group_id, actor_id, GroupRole.OWNER)
+    if role == GroupRole.OWNER:
+        raise bad_input("Use transferOwnership to change the owner")
+    target = await membership(group_id, user_id)
+    if target is None:
+        raise not_found("Member")
+    if target.role == GroupRole.OWNER:
+        raise bad_input("The owner's role changes only by transferOwnership")
+    await target.set({"role": role})
+    await _announce_change(ctx, group, "ROLE_CHANGED", actor_id, [user_id], await _audience(group))
+    return target
+
+
+async def transfer_ownership(
+    ctx: GroupContext,
+    actor_id: PydanticObjectId,
+    group_id: PydanticObjectId,
+    user_id: PydanticObjectId,
+) -> Group:
+    group, mine = await require_role(group_id, actor_id, GroupRole.OWNER)
+    target = await membership(group_id, user_id)
+    if target is None or user_id == actor_id:
+        raise not_found("Member")
+    await target.set({"role": GroupRole.OWNER})
+    await mine.set({"role": GroupRole.ADMIN})
+    await group.set({"owner_id": user_id})
+    text = f"{await _names([actor_id])} made {await _names([user_id])} the owner"
+    await post_system_message(ctx.queue, ctx.dispatched, group.conversation_id, actor_id, text)
+    await _announce_change(ctx, group, "OWNER_CHANGED", actor_id, [user_id], await _audience(group))
+    return group
+
+
+async def update_group(
+    ctx: GroupContext,
+    actor_id: PydanticObjectId,
+    group_id: PydanticObjectId,
+    name: str | None,
+    avatar_url: str | None,
+) -> Group:
+    group, _ = await require_role(group_id, actor_id, *MANAGERS)
+    changes: dict[str, object] = {}
+    if name is not None:
+        title = check_text(name, "name", MAX_DISPLAY_NAME_LENGTH, allow_empty=False) or ""
+        changes.update(name=title, name_lower=title.lower())
+    if avatar_url is not None:
+        changes["avatar_url"] = check_url(avatar_url, "avatarUrl")
+    if changes:
+        await group.set(changes)
+        await _announce_change(ctx, group, "UPDATED", actor_id, [], await _audience(group))
+    return group
+
+
+async def dissolve(
+    ctx: GroupContext, actor_id: PydanticObjectId, group_id: PydanticObjectId
+) -> bool:
+    """End the group: nobody can post any more; members keep the history."""
+    group, _ = await require_role(group_id, actor_id, GroupRole.OWNER)
+    audience = await _audience(group)
+    await post_system_message(
+        ctx.queue,
+        ctx.dispatched,
+        group.conversation_id,
+        actor_id,
+        f"{await _names([actor_id])} dissolved the group",
+    )
+    await group.set({"dissolved": True})
+    await Conversation.get_pymongo_collection().update_one(
+        {"_id": group.conversation_id}, {"$set": {"active": False}}
+    )
+    await _announce_change(ctx, group, "DISSOLVED", actor_id, [], audience)
+    return True
+
+
+async def _audience(group: Group) -> list[PydanticObjectId]:
+    conversation = await Conversation.get(group.conversation_id)
+    return list(conversation.member_ids) if conversation else []
+
+
+async def my_groups(user_id: PydanticObjectId) -> list[tuple[Group, GroupRole]]:
+    rows = await GroupMembership.find(GroupMembership.user_id == user_id).to_list()
+    roles = {row.group_id: row.role for row in rows}
+    groups = await Group.find({"_id": {"$in": list(roles)}, "dissolved": False}).to_list()
+    return sorted(((g, roles[g.id]) for g in groups), key=lambda pair: pair[0].name_lower)  # type: ignore[index]
+
+
+async def group_for_member(
+    user_id: PydanticObjectId, group_id: PydanticObjectId
+) -> tuple[Group, GroupRole] | None:
+    """The group and my role, or None when I am not in it (outsiders learn nothing)."""
+    group = await Group.get(group_id)
+    mine = await membership(group_id, user_id) if group else None
+    if group is None or mine is None:
+        return None
+    return group, mine.role
+
+
+async def search_groups(query: str, first: int | None) -> list[Group]:
+    text = check_text(query, "query", MAX_SEARCH_LENGTH, allow_empty=False) or ""
+    limit = check_page_size(first)
+    prefix = {"$regex": "^" + re.escape(text.lower())}
+    return (
+        await Group.find({"name_lower": prefix, "open_to_join": True, "dissolved": False})
+        .sort("name_lower")
+        .limit(limit)
+        .to_list()
+    )
+
+
+async def list_members(
+    group_id: PydanticObjectId, first: int | None, after: str | None
+) -> tuple[list[GroupMembership], bool]:
+    size = check_page_size(first, default=50)
+    query: dict[str, object] = {"group_id": group_id}
+    if after is not None:
+        try:
+            query["_id"] = {"$gt": PydanticObjectId(after)}
+        except Exception:
+            raise bad_input("Invalid cursor") from None
+    rows = await GroupMembership.find(query).sort("_id").limit(size + 1).to_list()
+    return rows[:size], len(rows) > size
