@@ -1,0 +1,5 @@
+export interface AuthFields {
+  username: string
+  password: string
+  displayName: string
+}
