@@ -116,7 +116,7 @@ async def open_runtime(settings: Settings, role: Role = "api") -> AsyncIterator[
         if role in ("worker", "all"):
             consumer: DeliveryConsumer = queue
             await stack.enter_async_context(
-                _background("push-worker", run_push_worker(consumer, pubsub))
+                _background("push-worker", run_push_worker(consumer, queue, pubsub))
             )
             await stack.enter_async_context(
                 _background("maintenance", run_maintenance(queue, settings))

@@ -180,7 +180,7 @@ async def test_worker_killed_during_group_fan_out_no_member_misses_or_doubles(
 
     node = await asyncio.to_thread(cluster.start_api)
     first_worker = await asyncio.to_thread(cluster.start_worker)
-    people, group = await group_of(node, 8)
+    people, group = await group_of(node, 10)  # past FANOUT_THRESHOLD: the worker fans out
     sender, members = people[0], people[1:]
     async with AsyncExitStack() as stack:
         listeners = [await stack.enter_async_context(listening(node, m)) for m in members]

@@ -124,3 +124,15 @@ async def test_outsider_gets_null_for_a_group_and_only_public_fields_in_search(
     ] is None
     found = await zed.run('query { searchGroups(query: "secret") { id name memberCount } }')
     assert {"id": group["id"], "name": "Secret Garden", "memberCount": 2} in found["searchGroups"]
+
+
+async def test_a_large_group_is_fanned_out_by_the_worker_to_every_member(server: Server) -> None:
+    from contextlib import AsyncExitStack
+
+    people, group = await group_of(server, 12)
+    async with AsyncExitStack() as stack:
+        listeners = [await stack.enter_async_context(listening(server, p)) for p in people[1:]]
+        sent = await people[0].send(group["conversationId"], "to all twelve")
+        for heard in listeners:
+            await heard.wait_for(lambda h: sent["id"] in [m["id"] for m in h.messages()])
+    assert all([m["id"] for m in h.messages()].count(sent["id"]) == 1 for h in listeners)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from imchat.models import InboxEvent, Member, Message
+from imchat.models import InboxEvent, Member, Message, MessageType
 from imchat.services import messages
 from imchat.services.delivery import InboxWriter
 from imchat.services.outbox import DispatchLog
@@ -116,3 +116,28 @@ async def test_a_message_already_read_does_not_count_as_unread(events: Recording
     row = await Member.find_one(Member.user_id == bob.id)  # type: ignore[attr-defined]
     assert row is not None and row.unread_count == 0
     assert row.last_message is not None and row.last_message.seq == sent.seq
+
+
+async def test_large_recipient_lists_become_one_fanout_the_worker_expands(
+    events: RecordingEvents,
+) -> None:
+    from imchat.services.delivery import fan_out
+    from imchat.services.events import FANOUT_THRESHOLD, message_deliveries
+
+    ann = await create_user("ann")
+    crowd = [await create_user("m") for _ in range(FANOUT_THRESHOLD + 2)]
+    message = Message(
+        conversation_id=uid(ann),
+        seq=1,
+        sender_id=uid(ann),
+        type=MessageType.TEXT,
+        content="hi all",
+        client_id="f1",
+        recipient_ids=[uid(ann), *map(uid, crowd)],
+    )
+    [fanout] = message_deliveries(message)
+    assert fanout["kind"] == "fanout"
+    expanded = RecordingEvents()
+    await fan_out(expanded, [Incoming(fanout, redelivered=False)])
+    assert [d["user_id"] for d in expanded.sent] == [str(u) for u in message.recipient_ids]
+    assert {d["source"] for d in expanded.sent} == {fanout["source"]}

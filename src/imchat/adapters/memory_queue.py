@@ -14,19 +14,27 @@ log = logging.getLogger(__name__)
 
 class MemoryQueue:
     def __init__(self, max_batch: int = 200) -> None:
-        self._queue: asyncio.Queue[Incoming] = asyncio.Queue()
+        self._users: asyncio.Queue[Incoming] = asyncio.Queue()
+        self._fanouts: asyncio.Queue[Incoming] = asyncio.Queue()
         self._max_batch = max_batch
 
     async def publish(self, deliveries: Sequence[JsonObject]) -> None:
         for delivery in deliveries:
             # A JSON round trip, so embedded mode fails on exactly what RabbitMQ would refuse.
-            self._queue.put_nowait(Incoming(json.loads(json.dumps(delivery)), redelivered=False))
+            item = Incoming(json.loads(json.dumps(delivery)), redelivered=False)
+            (self._users if "user_id" in delivery else self._fanouts).put_nowait(item)
 
     async def run(self, handle: BatchHandler) -> None:
+        await self._drain(self._users, handle)
+
+    async def run_fanout(self, handle: BatchHandler) -> None:
+        await self._drain(self._fanouts, handle)
+
+    async def _drain(self, queue: asyncio.Queue[Incoming], handle: BatchHandler) -> None:
         while True:
-            batch = [await self._queue.get()]
-            while len(batch) < self._max_batch and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
+            batch = [await queue.get()]
+            while len(batch) < self._max_batch and not queue.empty():
+                batch.append(queue.get_nowait())
             while True:
                 try:
                     await handle(batch)

@@ -47,8 +47,10 @@ class RabbitQueue:
         prefetch: int = 400,
         max_batch: int = 200,
         namespace: str = "imchat",
+        fanout_shards: int = 4,
     ) -> None:
         self._url = url
+        self._fanout_shards = fanout_shards
         self._exchange_name = f"{namespace}.deliveries"
         self._dead_name = f"{namespace}.deliveries.dead"
         self._shards = shards
@@ -61,6 +63,21 @@ class RabbitQueue:
 
     def queue_name(self, shard: int) -> str:
         return f"{self._exchange_name}.{shard}"
+
+    def fanout_queue_name(self, shard: int) -> str:
+        return f"{self._exchange_name}.fanout.{shard}"
+
+    def _queues(self) -> list[tuple[str, str]]:
+        """(queue name, routing key) of every user shard and every fan-out shard."""
+        users = [(self.queue_name(k), str(k)) for k in range(self._shards)]
+        fanouts = [(self.fanout_queue_name(k), f"fanout.{k}") for k in range(self._fanout_shards)]
+        return users + fanouts
+
+    def _routing_key(self, delivery: JsonObject) -> str:
+        if "user_id" in delivery:
+            return str(shard_of(str(delivery["user_id"]), self._shards))
+        # One conversation's fan-outs share a shard, so they are expanded in order.
+        return f"fanout.{shard_of(str(delivery['fanout_key']), self._fanout_shards)}"
 
     @property
     def healthy(self) -> bool:
@@ -97,9 +114,9 @@ class RabbitQueue:
         exchange = await channel.declare_exchange(
             self._exchange_name, aio_pika.ExchangeType.DIRECT, durable=True
         )
-        for shard in range(self._shards):
+        for name, routing_key in self._queues():
             queue = await channel.declare_queue(
-                self.queue_name(shard),
+                name,
                 durable=True,
                 arguments={
                     "x-queue-type": "quorum",
@@ -109,7 +126,7 @@ class RabbitQueue:
                     "x-dead-letter-exchange": self._dead_name,
                 },
             )
-            await queue.bind(exchange, routing_key=str(shard))
+            await queue.bind(exchange, routing_key=routing_key)
         return exchange
 
     async def publish(self, deliveries: Sequence[JsonObject]) -> None:
@@ -140,7 +157,7 @@ class RabbitQueue:
                         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                         content_type="application/json",
                     ),
-                    routing_key=str(shard_of(str(delivery["user_id"]), self._shards)),
+                    routing_key=self._routing_key(delivery),
                     mandatory=True,
                     timeout=10,
                 )
@@ -152,18 +169,26 @@ class RabbitQueue:
         """Remove this namespace's exchange and queues (tests and tear-down only)."""
         if self._channel is None:
             return
-        for shard in range(self._shards):
-            await self._channel.queue_delete(self.queue_name(shard))
+        for name, _ in self._queues():
+            await self._channel.queue_delete(name)
         await self._channel.queue_delete(self._dead_name)
         await self._channel.exchange_delete(self._exchange_name)
         await self._channel.exchange_delete(self._dead_name)
 
     async def run(self, handle: BatchHandler) -> None:
-        """Consume every shard this worker is given, in batches, until cancelled."""
+        """Consume the user shards this worker is given, in batches, until cancelled."""
+        await self._supervise(handle, [self.queue_name(k) for k in range(self._shards)])
+
+    async def run_fanout(self, handle: BatchHandler) -> None:
+        """Consume the fan-out shards this worker is given, until cancelled."""
+        names = [self.fanout_queue_name(k) for k in range(self._fanout_shards)]
+        await self._supervise(handle, names)
+
+    async def _supervise(self, handle: BatchHandler, names: list[str]) -> None:
         backoff = 0.2
         while True:
             try:
-                await self._consume(handle)
+                await self._consume(handle, names)
                 backoff = 0.2
             except asyncio.CancelledError:
                 raise
@@ -172,7 +197,7 @@ class RabbitQueue:
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 5.0)
 
-    async def _consume(self, handle: BatchHandler) -> None:
+    async def _consume(self, handle: BatchHandler, names: list[str]) -> None:
         connection = await aio_pika.connect(
             self._url, client_properties={"connection_name": "imchat worker"}, timeout=10
         )
@@ -183,10 +208,10 @@ class RabbitQueue:
             await channel.set_qos(prefetch_count=self._prefetch)
             await self._declare(channel)
             inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
-            for shard in range(self._shards):
-                queue = await channel.get_queue(self.queue_name(shard), ensure=False)
+            for name in names:
+                queue = await channel.get_queue(name, ensure=False)
                 await queue.consume(inbox.put)
-            log.info("Consuming %d delivery shards", self._shards)
+            log.info("Consuming %d queues", len(names))
             while not closed.is_set():
                 batch = await _next_batch(inbox, closed, self._max_batch)
                 if batch:

@@ -21,8 +21,8 @@ from pymongo.errors import BulkWriteError
 from imchat.channels import user_channel
 from imchat.models import InboxEvent, LastMessage, Member, UserState
 from imchat.services.conversations import unread_totals
-from imchat.services.events import JsonDict, conversation_json
-from imchat.services.ports import LivePublisher
+from imchat.services.events import JsonDict, conversation_json, expand_fanout
+from imchat.services.ports import DeliveryQueue, LivePublisher
 from imchat.types import Incoming
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,17 @@ class PendingEvent:
     source: str
     payload: JsonDict
     event_seq: int = 0
+
+
+async def fan_out(queue: DeliveryQueue, items: list[Incoming]) -> None:
+    """Expand fan-out deliveries into one per member and hand them on (confirmed).
+
+    Acknowledged only after the queue confirmed every expanded delivery; a redelivered
+    fan-out expands again, and the inbox ignores what it already holds.
+    """
+    deliveries = [d for item in items for d in expand_fanout(item.payload)]
+    if deliveries:
+        await queue.publish(deliveries)
 
 
 class InboxWriter:

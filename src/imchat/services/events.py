@@ -48,11 +48,40 @@ def conversation_json(member: Member) -> JsonDict:
     }
 
 
+# Above this many recipients the API hands the worker one fan-out delivery instead of one
+# delivery per member, so a send to a large group costs the API one publish.
+FANOUT_THRESHOLD = 8
+
+
 def message_deliveries(message: Message) -> list[JsonDict]:
     body = message_json(message)
+    source = f"msg:{message.id}"
+    if len(message.recipient_ids) > FANOUT_THRESHOLD:
+        return [
+            {
+                "fanout_key": str(message.conversation_id),
+                "source": source,
+                "kind": "fanout",
+                "message": body,
+                "recipient_ids": [str(uid) for uid in message.recipient_ids],
+            }
+        ]
     return [
-        {"user_id": str(user_id), "source": f"msg:{message.id}", "kind": "message", "message": body}
+        {"user_id": str(user_id), "source": source, "kind": "message", "message": body}
         for user_id in message.recipient_ids
+    ]
+
+
+def expand_fanout(fanout: JsonDict) -> list[JsonDict]:
+    """The per-member deliveries of one fan-out delivery, in member order."""
+    return [
+        {
+            "user_id": user_id,
+            "source": fanout["source"],
+            "kind": "message",
+            "message": fanout["message"],
+        }
+        for user_id in fanout["recipient_ids"]
     ]
 
 
