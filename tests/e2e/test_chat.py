@@ -253,3 +253,22 @@ async def test_send_by_friend_id_uses_the_pair_conversation(server: Server) -> N
         i={"toUserId": bob.id, "content": "by id", "clientId": "t1"},
     )
     assert result["sendMessage"]["conversationId"] == conversation
+
+
+async def test_sender_sees_how_far_the_peer_has_read(server: Server) -> None:
+    ann, bob, conversation = await friends(server)
+    sent = [await ann.send(conversation, f"r{i}") for i in range(2)]
+    await asyncio.sleep(0.5)
+    await bob.run(MARK_READ, c=conversation, s=sent[0]["seq"])
+    await asyncio.sleep(0.5)
+    home = await ann.run("query { conversations { edges { node { peerLastReadSeq } } } }")
+    assert home["conversations"]["edges"][0]["node"]["peerLastReadSeq"] == sent[0]["seq"]
+
+
+async def test_latest_event_seq_is_where_a_fresh_client_resumes(server: Server) -> None:
+    ann, bob, conversation = await friends(server)
+    async with listening(server, bob) as heard:
+        await ann.send(conversation, "counted")
+        await heard.wait_for(lambda h: h.messages() and h.of_type("ConversationUpdatedEvent"))
+    latest = await bob.run("query { latestEventSeq }")
+    assert latest["latestEventSeq"] == heard.last_seq

@@ -36,6 +36,8 @@ class Member(Document):
     # The member sees messages after this seq (history from when they joined).
     joined_after_seq: int = 0
     last_read_seq: int = 0
+    # Direct conversations: how far the other person has read (for "Read" marks).
+    peer_last_read_seq: int = 0
     # Highest message seq applied to this row; makes a redelivered message a no-op.
     last_delivered_seq: int = 0
     unread_count: int = 0

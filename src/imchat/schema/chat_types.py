@@ -97,6 +97,9 @@ class ConversationNode:
     unread_count: int
     unread_mentions: int
     last_read_seq: int
+    peer_last_read_seq: int = strawberry.field(
+        description="Direct conversations: how far the other person has read"
+    )
     updated_at: datetime
     peer_id: strawberry.Private[str | None]
     group_id: strawberry.Private[str | None]
@@ -125,6 +128,7 @@ class ConversationNode:
             unread_count=int(data["unread_count"]),
             unread_mentions=int(data.get("unread_mentions", 0)),
             last_read_seq=int(data["last_read_seq"]),
+            peer_last_read_seq=int(data.get("peer_last_read_seq", 0)),
             updated_at=updated
             if isinstance(updated, datetime)
             else datetime.fromisoformat(updated),

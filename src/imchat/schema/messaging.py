@@ -37,6 +37,7 @@ from imchat.schema.group_types import GroupChange
 from imchat.schema.permissions import AUTHENTICATED
 from imchat.services import conversations, messages, presence
 from imchat.services.events import conversation_json, message_json
+from imchat.services.inbox import latest_event_seq
 from imchat.services.validation import parse_id
 from imchat.subscriptions.stream import user_events
 
@@ -69,6 +70,11 @@ class MessagingQuery:
                 end_cursor=edges[-1].cursor if edges else None,
             ),
         )
+
+    @strawberry.field(permission_classes=AUTHENTICATED)
+    async def latest_event_seq(self, info: Info) -> int:
+        """Your newest eventSeq: fetch state, then subscribe with events(since: this)."""
+        return await latest_event_seq(info.context.require_user())
 
     @strawberry.field(permission_classes=AUTHENTICATED)
     async def total_unread(self, info: Info) -> int:

@@ -189,9 +189,20 @@ async def _drop_already_applied(deliveries: list[JsonDict]) -> list[JsonDict]:
 
 
 async def _apply_messages(deliveries: list[JsonDict]) -> None:
-    """Last message, delivered seq and unread count for each message delivery, in one write."""
+    """Member rows after messages (last message, unread) and peers' reads, in one write."""
     operations: list[UpdateOne] = []
     for delivery in deliveries:
+        if delivery["kind"] == "read" and delivery["reader_id"] != delivery["user_id"]:
+            operations.append(
+                UpdateOne(
+                    {
+                        "user_id": PydanticObjectId(delivery["user_id"]),
+                        "conversation_id": PydanticObjectId(delivery["conversation_id"]),
+                        "kind": "DIRECT",
+                    },
+                    {"$max": {"peer_last_read_seq": delivery["up_to_seq"]}},
+                )
+            )
         if delivery["kind"] != "message":
             continue
         message = LastMessage.model_validate(delivery["message"])

@@ -44,6 +44,7 @@ def conversation_json(member: Member) -> JsonDict:
         "unread_count": member.unread_count,
         "unread_mentions": member.unread_mentions,
         "last_read_seq": member.last_read_seq,
+        "peer_last_read_seq": member.peer_last_read_seq,
         "updated_at": member.updated_at.isoformat(),
     }
 
