@@ -70,19 +70,33 @@ async def request_friend(
     if reverse is not None and reverse.id is not None:
         return await respond_to_request(queue, from_id, reverse.id, accept=True)
 
-    key = pending_key(RequestKind.FRIEND, from_id, to_id, None)
-    request = FriendRequest(
-        kind=RequestKind.FRIEND, from_id=from_id, to_id=to_id, note=text, pending_key=key
+    request, created = await open_request(
+        FriendRequest(
+            kind=RequestKind.FRIEND,
+            from_id=from_id,
+            to_id=to_id,
+            note=text,
+            pending_key=pending_key(RequestKind.FRIEND, from_id, to_id, None),
+        )
     )
+    if created:
+        await announce(queue, [request_delivery(str(to_id), request)])
+    return request
+
+
+async def open_request(request: FriendRequest) -> tuple[FriendRequest, bool]:
+    """Store a new pending request, or return the one already pending under its key.
+
+    The unique `pending_key` settles two identical requests racing each other.
+    """
     try:
         await request.insert()
     except DuplicateKeyError:
-        existing = await FriendRequest.find_one(FriendRequest.pending_key == key)
+        existing = await FriendRequest.find_one(FriendRequest.pending_key == request.pending_key)
         if existing is None:  # settled between our insert and this read
             raise ImchatError(ErrorCode.CONFLICT, "Request changed meanwhile; retry") from None
-        return existing
-    await announce(queue, [request_delivery(str(to_id), request)])
-    return request
+        return existing, False
+    return request, True
 
 
 async def respond_to_request(

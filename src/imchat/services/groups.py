@@ -32,7 +32,7 @@ from imchat.models import (
 from imchat.models.clock import utcnow
 from imchat.models.requests import pending_key
 from imchat.services.events import announce, group_deliveries, request_delivery
-from imchat.services.friends import are_friends
+from imchat.services.friends import are_friends, open_request
 from imchat.services.group_roles import MANAGERS, membership, require_role
 from imchat.services.messages import post_system_message
 from imchat.services.outbox import DispatchLog
@@ -256,25 +256,18 @@ async def request_join(
         raise not_found("Group")
     if await membership(group_id, user_id) is not None:
         raise ImchatError(ErrorCode.CONFLICT, "You are already in this group")
-    key = pending_key(RequestKind.GROUP, user_id, group.id, group.id)
-    existing = await FriendRequest.find_one(FriendRequest.pending_key == key)
-    if existing is not None:
-        return existing
-    request = FriendRequest(
-        kind=RequestKind.GROUP,
-        from_id=user_id,
-        to_id=group.owner_id,
-        group_id=group.id,
-        note=text,
-        pending_key=key,
+    request, created = await open_request(
+        FriendRequest(
+            kind=RequestKind.GROUP,
+            from_id=user_id,
+            to_id=group.owner_id,
+            group_id=group.id,
+            note=text,
+            pending_key=pending_key(RequestKind.GROUP, user_id, group.id, group.id),
+        )
     )
-    try:
-        await request.insert()
-    except DuplicateKeyError:
-        found = await FriendRequest.find_one(FriendRequest.pending_key == key)
-        if found is None:
-            raise ImchatError(ErrorCode.CONFLICT, "Request changed meanwhile; retry") from None
-        return found
+    if not created:
+        return request
     managers = await GroupMembership.find(
         GroupMembership.group_id == group.id, {"role": {"$in": [r.value for r in MANAGERS]}}
     ).to_list()
@@ -298,21 +291,18 @@ async def invite(
             raise ImchatError(ErrorCode.CONFLICT, "Already a member of this group")
         if not await are_friends(inviter_id, uid):
             raise forbidden("You can only invite your friends")
-        key = pending_key(RequestKind.GROUP, inviter_id, uid, group_id)
-        existing = await FriendRequest.find_one(FriendRequest.pending_key == key)
-        if existing is not None:
-            invitations.append(existing)
-            continue
-        request = FriendRequest(
-            kind=RequestKind.GROUP,
-            from_id=inviter_id,
-            to_id=uid,
-            group_id=group.id,
-            invitation=True,
-            pending_key=key,
+        request, created = await open_request(
+            FriendRequest(
+                kind=RequestKind.GROUP,
+                from_id=inviter_id,
+                to_id=uid,
+                group_id=group.id,
+                invitation=True,
+                pending_key=pending_key(RequestKind.GROUP, inviter_id, uid, group_id),
+            )
         )
-        await request.insert()
-        await announce(ctx.queue, [request_delivery(str(uid), request)])
+        if created:
+            await announce(ctx.queue, [request_delivery(str(uid), request)])
         invitations.append(request)
     return invitations
 
