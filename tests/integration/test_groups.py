@@ -233,3 +233,17 @@ async def test_outsiders_see_only_public_fields_of_open_groups(events: Recording
     assert await groups.group_for_member(uid(outsider), group.id) is None  # type: ignore[arg-type]
     found = await groups.search_groups("tea", 20)
     assert [g.id for g in found] == [group.id]
+
+
+async def test_an_invitation_list_with_a_stranger_invites_nobody(events: RecordingEvents) -> None:
+    from imchat.models import FriendRequest
+
+    group, (ann, bob) = await team(events, "ann", "bob")
+    cat, zed = await create_user("cat"), await create_user("zed")
+    await befriend(events, ann, cat)
+    before = await FriendRequest.find_all().count()
+    await refused(
+        ErrorCode.FORBIDDEN,
+        groups.invite(context(events), uid(ann), group.id, [uid(cat), uid(zed)]),
+    )  # type: ignore[arg-type]
+    assert await FriendRequest.find_all().count() == before

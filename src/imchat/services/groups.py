@@ -285,12 +285,15 @@ async def invite(
     if not user_ids or len(user_ids) > MAX_INVITES:
         raise bad_input(f"Invite between 1 and {MAX_INVITES} people at a time")
     group, _ = await require_role(group_id, inviter_id)
-    invitations: list[FriendRequest] = []
-    for uid in dict.fromkeys(user_ids):
+    invitees = list(dict.fromkeys(user_ids))
+    # Check everyone before inviting anyone, so a refused list changes nothing.
+    for uid in invitees:
         if uid == inviter_id or await membership(group_id, uid) is not None:
             raise ImchatError(ErrorCode.CONFLICT, "Already a member of this group")
         if not await are_friends(inviter_id, uid):
             raise forbidden("You can only invite your friends")
+    invitations: list[FriendRequest] = []
+    for uid in invitees:
         request, created = await open_request(
             FriendRequest(
                 kind=RequestKind.GROUP,
