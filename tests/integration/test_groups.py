@@ -98,6 +98,10 @@ async def test_group_size_limit_is_enforced(events: RecordingEvents) -> None:
         respond_to_request(context(events, limit=2), uid(ann), join.id, True),
     )  # type: ignore[arg-type]
     assert await role_of(group, cat) is None
+    from imchat.models import FriendRequest, RequestStatus
+
+    still = await FriendRequest.get(join.id)  # type: ignore[arg-type]
+    assert still is not None and still.status == RequestStatus.PENDING
 
 
 async def test_join_request_is_answered_by_owner_or_admin_only(events: RecordingEvents) -> None:

@@ -328,6 +328,8 @@ async def respond(
         if mine.role not in MANAGERS:
             raise forbidden("Only the group's owner or an admin can answer join requests")
         joiner = request.from_id
+    if accept and group.member_count >= ctx.max_members:
+        raise bad_input(f"A group has at most {ctx.max_members} members")
     status = RequestStatus.ACCEPTED if accept else RequestStatus.REJECTED
     updated = await FriendRequest.get_pymongo_collection().find_one_and_update(
         {"_id": request.id, "status": RequestStatus.PENDING.value},
