@@ -72,6 +72,10 @@ async def test_removed_member_stops_receiving_at_once(server: Server) -> None:
         i={"conversationId": conversation, "content": "let me back", "clientId": "x"},
     )
     assert code == "NOT_FOUND"
+    listed = await bob.run("query { conversations { edges { node { id isMember } } } }")
+    assert {"id": conversation, "isMember": False} in [
+        e["node"] for e in listed["conversations"]["edges"]
+    ]
 
 
 async def test_mentions_count_for_the_mentioned_only(server: Server) -> None:

@@ -242,7 +242,7 @@ async def test_outsiders_see_only_public_fields_of_open_groups(events: Recording
 async def test_an_invitation_list_with_a_stranger_invites_nobody(events: RecordingEvents) -> None:
     from imchat.models import FriendRequest
 
-    group, (ann, bob) = await team(events, "ann", "bob")
+    group, (ann, _) = await team(events, "ann", "bob")
     cat, zed = await create_user("cat"), await create_user("zed")
     await befriend(events, ann, cat)
     before = await FriendRequest.find_all().count()

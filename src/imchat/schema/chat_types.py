@@ -96,6 +96,9 @@ class ConversationNode:
     last_message: MessageNode | None
     unread_count: int
     unread_mentions: int
+    is_member: bool = strawberry.field(
+        description="False for a group you left or were removed from: history is read-only"
+    )
     last_read_seq: int
     peer_last_read_seq: int = strawberry.field(
         description="Direct conversations: how far the other person has read"
@@ -127,6 +130,7 @@ class ConversationNode:
             last_message=MessageNode.from_json(last) if last else None,
             unread_count=int(data["unread_count"]),
             unread_mentions=int(data.get("unread_mentions", 0)),
+            is_member=bool(data.get("active", True)),
             last_read_seq=int(data["last_read_seq"]),
             peer_last_read_seq=int(data.get("peer_last_read_seq", 0)),
             updated_at=updated

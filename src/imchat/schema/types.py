@@ -64,6 +64,7 @@ class GroupSummaryNode:
     name: str
     avatar_url: str | None
     member_count: int
+    dissolved: bool
 
     @classmethod
     def from_model(cls, group: GroupDocument) -> GroupSummaryNode:
@@ -72,6 +73,7 @@ class GroupSummaryNode:
             name=group.name,
             avatar_url=group.avatar_url,
             member_count=group.member_count,
+            dissolved=group.dissolved,
         )
 
 

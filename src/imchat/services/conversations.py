@@ -92,12 +92,21 @@ async def list_conversations(
 ) -> Page:
     """Newest activity first, one indexed query."""
     size = check_page_size(first, default=50)
-    query: dict[str, object] = {"user_id": user_id, "active": True, "last_message": {"$ne": None}}
+    # Groups you left or were removed from stay listed (read-only), as chat apps show them.
+    query: dict[str, object] = {
+        "user_id": user_id,
+        "last_message": {"$ne": None},
+        "$or": [{"active": True}, {"left_after_seq": {"$ne": None}}],
+    }
     if after:
         stamp, member_id = _parse_cursor(after)
-        query["$or"] = [
-            {"updated_at": {"$lt": stamp}},
-            {"updated_at": stamp, "_id": {"$lt": member_id}},
+        query["$and"] = [
+            {
+                "$or": [
+                    {"updated_at": {"$lt": stamp}},
+                    {"updated_at": stamp, "_id": {"$lt": member_id}},
+                ]
+            }
         ]
     rows = (
         await Member.find(query)

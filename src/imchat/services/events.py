@@ -41,6 +41,7 @@ def conversation_json(member: Member) -> JsonDict:
         "peer_id": str(member.peer_id) if member.peer_id else None,
         "group_id": str(member.group_id) if member.group_id else None,
         "last_message": last.model_dump(mode="json") if last else None,
+        "active": member.active,
         "unread_count": member.unread_count,
         "unread_mentions": member.unread_mentions,
         "last_read_seq": member.last_read_seq,
