@@ -1,6 +1,7 @@
 // End-to-end tests in headless Chromium (Debian's /usr/bin/chromium, driven by
 // playwright-core): two people, one on a desktop and one on a phone, become friends and
-// chat; the network drops on one side; a host page on another origin embeds /embed.
+// chat; the network drops on one side; a third person on another desktop joins them in a
+// group (mentions, "Read by N", removal); a host page on another origin embeds /embed.
 //
 // Needs a running imchat server. tests/e2e/browser/test_web_client.py starts one and runs
 // this file; by hand:
@@ -41,8 +42,10 @@ const PASSWORD = 'correct horse battery'
 let browser
 let desktop // Ann, on a 1280×800 desktop
 let phone // Bob, on a 390×844 phone
+let desktop2 // Carl, on a second desktop
 let ann
 let bob
+let carl
 const servers = []
 
 // ---- helpers ----
@@ -146,6 +149,7 @@ before(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
   desktop = await browser.newContext(DESKTOP)
   phone = await browser.newContext(PHONE)
+  desktop2 = await browser.newContext(DESKTOP)
 })
 
 after(async () => {
@@ -261,6 +265,8 @@ describe('imchat web client', { concurrency: false }, () => {
     await page.goto(`${IMCHAT}/`)
     await page.locator('.imc-row').filter({ hasText: 'Bob Phone' }).click()
     await page.getByTestId('message').filter({ hasText: /^history 40/ }).waitFor({ timeout: WAIT })
+    // A fresh page has seen no read receipt: "Read" comes from Conversation.peerLastReadSeq.
+    await page.getByTestId('read-receipt').waitFor({ timeout: WAIT })
     const first = await page.getByTestId('message').count()
     assert.ok(first <= 30, `only the newest page at first (got ${first})`)
     for (let i = 0; i < 5 && !(await page.getByText('Start of the conversation').count()); i++) {
@@ -271,6 +277,104 @@ describe('imchat web client', { concurrency: false }, () => {
     }
     await page.getByTestId('message').filter({ hasText: 'Hi Bob!' }).waitFor({ timeout: WAIT })
     await page.close()
+  })
+
+  test('three people form a group, mention each other, see "Read by 2", and one is removed', async () => {
+    // Carl signs up and befriends Ann through the API (the UI path is covered above).
+    const registered = await gql(
+      'mutation($u: String!, $p: String!, $d: String) { register(username: $u, password: $p, displayName: $d) { accessToken refreshToken user { id username displayName } } }',
+      { u: `carl_${suffix}`, p: PASSWORD, d: 'Carl Desk' },
+    )
+    const carlAuth = registered.register
+    const { requestFriend } = await gql(
+      'mutation($id: ID!) { requestFriend(userId: $id) { id } }',
+      { id: ann.id },
+      carlAuth.accessToken,
+    )
+    await gql('mutation($id: ID!) { respondToRequest(requestId: $id, accept: true) { id } }', { id: requestFriend.id }, ann.token)
+    const carlPage = await desktop2.newPage()
+    await carlPage.goto(`${IMCHAT}/`)
+    await carlPage.evaluate((s) => localStorage.setItem('imchat.session', JSON.stringify(s)), carlAuth)
+    await carlPage.reload()
+    await carlPage.locator('[data-testid="connection"][data-state="online"]').waitFor({ timeout: WAIT })
+    carl = { page: carlPage, id: carlAuth.user.id, token: carlAuth.accessToken }
+
+    // Bob's phone goes back to the list; Ann creates the group with both friends.
+    await bob.page.getByTestId('back').click()
+    await ann.page.getByTestId('tab-chats').click()
+    await ann.page.getByTestId('new-group').click()
+    await ann.page.getByTestId('group-name').fill('Hike club')
+    await ann.page.getByTestId('group-pick').filter({ hasText: 'Bob Phone' }).locator('input').check()
+    await ann.page.getByTestId('group-pick').filter({ hasText: 'Carl Desk' }).locator('input').check({ timeout: WAIT })
+    await ann.page.getByTestId('create-group').click()
+    await ann.page.getByTestId('chat-title').filter({ hasText: 'Hike club' }).waitFor({ timeout: WAIT })
+    await ann.page.getByTestId('system-message').filter({ hasText: 'created the group' }).waitFor({ timeout: WAIT })
+
+    // The "created" notice reaches everyone as a centred notice, not as unread.
+    const bobRow = bob.page.locator('.imc-row[data-kind="GROUP"]').filter({ hasText: 'Hike club' })
+    await bobRow.waitFor({ timeout: WAIT })
+    assert.equal(await bobRow.getByTestId('conversation-unread').count(), 0, 'a SYSTEM notice is not unread')
+    await carl.page.locator('.imc-row[data-kind="GROUP"]').filter({ hasText: 'Hike club' }).click({ timeout: WAIT })
+    await carl.page.getByTestId('system-message').first().waitFor({ timeout: WAIT })
+
+    // Ann mentions Bob by picking him from the @ list; Carl writes too.
+    await sendFromUi(ann.page, 'Hello everyone')
+    const composer = ann.page.getByTestId('composer')
+    await composer.pressSequentially('@Bo')
+    await ann.page.getByTestId('mention-option').filter({ hasText: 'Bob Phone' }).waitFor({ timeout: WAIT })
+    await composer.press('Enter')
+    await composer.pressSequentially('see you at 8')
+    assert.equal(await composer.inputValue(), '@Bob Phone see you at 8')
+    await composer.press('Enter')
+    await sendFromUi(carl.page, 'Count me in')
+
+    // Carl, a plain member, is offered inviting and leaving, and no owner's actions.
+    await carl.page.getByTestId('members-toggle').click()
+    await carl.page.getByTestId('member').nth(2).waitFor({ timeout: WAIT })
+    await carl.page.getByTestId('leave-group').waitFor()
+    for (const action of ['remove-member', 'make-admin', 'transfer', 'dissolve-group', 'rename-input']) {
+      assert.equal(await carl.page.getByTestId(action).count(), 0, `a member is not offered ${action}`)
+    }
+    await carl.page.getByTestId('members-close').click()
+
+    // The phone shows the group's unread count and an @ badge for the mention.
+    await bobRow.getByTestId('conversation-unread').filter({ hasText: /^3$/ }).waitFor({ timeout: WAIT })
+    await bobRow.getByTestId('conversation-mention').waitFor({ timeout: WAIT })
+    await shot(bob.page, 'phone-group-unread')
+
+    await bobRow.click()
+    await bob.page.getByTestId('message').filter({ hasText: 'Count me in' }).waitFor({ timeout: WAIT })
+    await bob.page.getByTestId('sender').filter({ hasText: 'Carl Desk' }).waitFor()
+    await bob.page.locator('.imc-mentioned').filter({ hasText: 'see you at 8' }).waitFor()
+    await bobRow.getByTestId('conversation-mention').waitFor({ state: 'detached', timeout: WAIT })
+
+    // Both others have read Ann's message: her bubble says so.
+    const annMention = ann.page.getByTestId('message').filter({ hasText: 'see you at 8' })
+    await annMention.getByTestId('read-count').filter({ hasText: 'Read by 2' }).waitFor({ timeout: WAIT })
+    await sendFromUi(bob.page, 'On my way, bringing snacks')
+    await ann.page.getByTestId('message').filter({ hasText: 'On my way' }).waitFor({ timeout: WAIT })
+    await shot(bob.page, 'phone-group-chat')
+
+    // The owner opens the members panel and removes Carl; his composer becomes a notice.
+    await ann.page.getByTestId('members-toggle').click()
+    const carlMember = ann.page.getByTestId('member').filter({ hasText: 'Carl Desk' })
+    await carlMember.waitFor({ timeout: WAIT })
+    assert.equal(await ann.page.getByTestId('leave-group').count(), 0, 'the owner cannot leave')
+    await ann.page.getByTestId('dissolve-group').waitFor()
+    await shot(ann.page, 'desktop-group-chat')
+    await carlMember.getByTestId('remove-member').click()
+    await ann.page.getByTestId('confirm').click()
+    await carl.page.getByTestId('composer-closed').filter({ hasText: 'removed' }).waitFor({ timeout: WAIT })
+    assert.equal(await carl.page.getByTestId('composer').count(), 0, 'no composer once removed')
+    await carlMember.waitFor({ state: 'detached', timeout: WAIT })
+    await ann.page.getByTestId('system-message').filter({ hasText: 'removed Carl Desk' }).waitFor({ timeout: WAIT })
+    await shot(carl.page, 'desktop-group-removed')
+
+    // Ann goes back to her direct chat for the tests that follow.
+    await ann.page.getByTestId('members-close').click()
+    await ann.page.locator('.imc-row[data-kind="DIRECT"]').filter({ hasText: 'Bob Phone' }).click()
+    await ann.page.getByTestId('chat-title').filter({ hasText: 'Bob Phone' }).waitFor()
+    await carl.page.close()
   })
 
   test('a host page on an allowed origin embeds /embed and receives the unread count', async () => {

@@ -15,12 +15,14 @@ import {
 import { ChatClient } from './core/client'
 import {
   createState,
+  groupOfConversation,
   isOnline,
   sortedConversations,
   totalUnread,
   typingUsers,
   unreadByConversation,
   type ChatState,
+  type GroupState,
 } from './core/store'
 import { createTransport, type DeviceType, type Transport } from './core/transport'
 import type { Conversation, User } from './core/types'
@@ -51,6 +53,8 @@ export interface ImChatHandle {
   typingIn(conversationId: string): User[]
   isOnline(userId: string): boolean
   peerOf(conversationId: string): User | null
+  /** The group of a group conversation, once loaded (null for direct chats). */
+  groupOf(conversationId: string): GroupState | null
 }
 
 export function defaultDeviceType(): DeviceType {
@@ -126,6 +130,7 @@ export function useImChat(options: UseImChatOptions): ImChatHandle {
     const map = new Map<string, User>()
     for (const f of state.friends) map.set(f.user.id, f.user)
     for (const c of Object.values(state.conversations)) if (c.peer) map.set(c.peer.id, c.peer)
+    for (const g of Object.values(state.groups)) for (const m of g.members ?? []) map.set(m.user.id, m.user)
     return map
   })
 
@@ -146,5 +151,6 @@ export function useImChat(options: UseImChatOptions): ImChatHandle {
       state.conversations[conversationId]?.peer ??
       state.friends.find((f) => f.conversationId === conversationId)?.user ??
       null,
+    groupOf: (conversationId) => groupOfConversation(state, conversationId),
   }
 }

@@ -1,7 +1,8 @@
-import type { ChatEvent, Conversation, Message, User } from '../src/core/types'
+import type { ChatEvent, Conversation, GroupChange, GroupDetails, GroupMember, Message, User } from '../src/core/types'
 
 export const ME: User = { id: 'me', username: 'ann', displayName: 'Ann' }
 export const BOB: User = { id: 'bob', username: 'bob', displayName: 'Bob' }
+export const CAROL: User = { id: 'carol', username: 'carol', displayName: 'Carol Stone' }
 
 export function message(seq: number, from: User = BOB, conversationId = 'c1'): Message {
   return {
@@ -34,4 +35,46 @@ export function messageEvent(eventSeq: number, m: Message): ChatEvent {
 
 export function updatedEvent(eventSeq: number, c: Conversation, totalUnread = c.unreadCount): ChatEvent {
   return { __typename: 'ConversationUpdatedEvent', eventSeq, conversation: c, totalUnread }
+}
+
+/** A group conversation "g1" of group "G1" (Ann, Bob, Carol). */
+export function groupConversation(id = 'g1', lastSeq = 1, unread = 0, groupId = 'G1'): Conversation {
+  return {
+    ...conversation(id, lastSeq, unread),
+    kind: 'GROUP',
+    peer: null,
+    group: { id: groupId, name: 'Hikers', memberCount: 3 },
+    unreadMentions: 0,
+  }
+}
+
+export function systemMessage(seq: number, text: string, conversationId = 'g1', from: User = BOB): Message {
+  return { ...message(seq, from, conversationId), type: 'SYSTEM', content: text, clientId: `system:${seq}` }
+}
+
+export function groupEvent(
+  eventSeq: number,
+  change: GroupChange,
+  userIds: string[],
+  actorId = BOB.id,
+  groupId = 'G1',
+): ChatEvent {
+  return { __typename: 'GroupEvent', eventSeq, groupId, change, actorId, userIds }
+}
+
+export function groupDetails(
+  members: GroupMember[],
+  myRole: GroupMember['role'] = 'MEMBER',
+  extra: Partial<GroupDetails> = {},
+): GroupDetails {
+  return {
+    id: 'G1',
+    name: 'Hikers',
+    memberCount: members.length,
+    conversationId: 'g1',
+    myRole,
+    dissolved: false,
+    members: { hasNextPage: false, edges: members.map((node) => ({ cursor: node.user.id, node })) },
+    ...extra,
+  }
 }

@@ -1,6 +1,6 @@
 // Small display helpers shared by the components.
 
-import type { Message, User } from '../core/types'
+import type { GroupRole, GroupSummary, Message, User } from '../core/types'
 
 export function initials(user: Pick<User, 'displayName' | 'username'> | null): string {
   const name = (user?.displayName || user?.username || '?').trim()
@@ -31,7 +31,8 @@ export function fullTime(iso: string): string {
   return Number.isNaN(date.getTime()) ? '' : date.toLocaleString()
 }
 
-export function preview(message: Message | null, meId: string | undefined): string {
+/** The last message under a conversation's name; in a group, others' say who wrote them. */
+export function preview(message: Message | null, meId: string | undefined, group = false): string {
   if (!message) return 'No messages yet'
   const text =
     message.type === 'TEXT' || message.type === 'SYSTEM'
@@ -39,7 +40,19 @@ export function preview(message: Message | null, meId: string | undefined): stri
       : message.type === 'IMAGE'
         ? 'Photo'
         : 'File'
-  return message.sender.id === meId ? `You: ${text}` : text
+  if (message.type === 'SYSTEM') return text
+  if (message.sender.id === meId) return `You: ${text}`
+  return group ? `${message.sender.displayName}: ${text}` : text
+}
+
+/** A stand-in "user" so a group gets an avatar with its initials and its own colour. */
+export function groupAvatar(group: GroupSummary | null | undefined): User {
+  const name = group?.name ?? 'Group'
+  return { id: group?.id ?? 'group', username: name, displayName: name }
+}
+
+export function roleLabel(role: GroupRole): string {
+  return role === 'OWNER' ? 'Owner' : role === 'ADMIN' ? 'Admin' : 'Member'
 }
 
 export function badge(count: number): string {

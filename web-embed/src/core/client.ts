@@ -1,5 +1,6 @@
 // The chat client: loads state, keeps one event stream open, resumes it with
-// `events(since:)` after any drop, and runs the user's actions (send, read, typing, friends).
+// `events(since:)` after any drop, and runs the user's actions (send, read, typing, friends,
+// groups).
 
 import * as ops from './operations'
 import {
@@ -7,11 +8,15 @@ import {
   addPending,
   applyConversation,
   applyEvent,
+  applyGroupDetails,
   applyHistoryPage,
+  applyReadCounts,
   createState,
+  ensureGroup,
   failPending,
   failedSends,
   findPending,
+  groupIdOf,
   isViewing,
   listFor,
   markReadLocally,
@@ -32,6 +37,10 @@ import type {
   Conversation,
   Friend,
   FriendRequest,
+  GroupDetails,
+  GroupMember,
+  GroupRole,
+  GroupSummary,
   Message,
   PendingMessage,
   User,
@@ -42,6 +51,17 @@ const MAX_CONVERSATION_PAGES = 20
 const TYPING_THROTTLE_MS = 3000
 const MARK_READ_DELAY_MS = 150
 const DEFAULT_RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000]
+/** Read receipts in a group come in bursts: the first refetch of read counts waits this long… */
+const READ_COUNT_DELAY_MS = 250
+/** …and later ones come at most this often. */
+const READ_COUNT_THROTTLE_MS = 1000
+const MAX_MEMBER_PAGES = 20
+
+/** Who a message mentions (groups). */
+export interface MentionInput {
+  mentions: string[]
+  mentionAll: boolean
+}
 
 export interface ChatClientOptions {
   transport: Transport
@@ -82,6 +102,11 @@ export class ChatClient {
   private markReadTimer: ReturnType<typeof setTimeout> | undefined
   private readonly typingSentAt: Record<string, number> = {}
   private refetching: Promise<void> | null = null
+  private readonly groupLoads = new Map<string, { promise: Promise<void>; stale: boolean }>()
+  private readonly readCounts = new Map<
+    string,
+    { timer: ReturnType<typeof setTimeout>; again: boolean }
+  >()
 
   constructor(options: ChatClientOptions) {
     this.options = options
@@ -95,17 +120,24 @@ export class ChatClient {
 
   // ---- life cycle ----
 
-  /** Open the stream, then load the lists; events that arrive meanwhile wait for them. */
+  /**
+   * Load the lists and open the stream. A fresh client reads `latestEventSeq` before the
+   * snapshot and subscribes with `events(since:)` from there, so nothing between the two is
+   * lost and a first reconnect needs no reload. A client that already has a position opens
+   * the stream at once; events that arrive during the reload wait for it.
+   */
   async start(): Promise<void> {
     if (!this.stopped) return
     this.stopped = false
     this.buffering = true
-    this.openStream()
+    this.state.connection = 'connecting'
+    if (this.state.lastEventSeq !== null) this.openStream()
     try {
       await this.loadAll()
     } finally {
       this.flush()
     }
+    if (!this.stopped && !this.stream) this.openStream()
     this.state.ready = true
     this.maybeMarkRead()
   }
@@ -114,6 +146,8 @@ export class ChatClient {
     this.stopped = true
     clearTimeout(this.reconnectTimer)
     clearTimeout(this.markReadTimer)
+    for (const { timer } of this.readCounts.values()) clearTimeout(timer)
+    this.readCounts.clear()
     this.stream?.close()
     this.stream = null
     this.state.connection = 'idle'
@@ -212,6 +246,15 @@ export class ChatClient {
 
   private handle(event: ChatEvent): void {
     const effect = applyEvent(this.state, event, this.now)
+    if (event.__typename === 'GroupEvent') {
+      // A load of this group already under way may predate the change: it is redone.
+      const loading = this.groupLoads.get(event.groupId)
+      if (loading) loading.stale = true
+      if (effect === 'refetch-group') void this.loadGroup(event.groupId).catch(() => undefined)
+    }
+    if (effect === 'refresh-read-counts' && event.__typename === 'ReadReceiptEvent') {
+      this.refreshReadCounts(event.conversationId)
+    }
     if (effect === 'refetch-conversations') void this.refetchConversations()
     else if (effect === 'refetch-contacts') {
       void this.loadContacts()
@@ -235,6 +278,8 @@ export class ChatClient {
         this.loadContacts(),
         active ? this.loadNewest(active) : Promise.resolve(),
       ])
+      const groupId = active ? groupIdOf(this.state, active) : null
+      if (groupId) await this.loadGroup(groupId).catch(() => undefined)
     } finally {
       this.flush()
     }
@@ -244,12 +289,26 @@ export class ChatClient {
   // ---- loading ----
 
   private async loadAll(): Promise<void> {
+    // The position comes first: whatever happens after it is replayed on subscribing, and
+    // applying an event the snapshot already shows changes nothing.
+    const position = this.state.lastEventSeq === null ? await this.latestEventSeq() : null
     const me = this.state.me
       ? Promise.resolve()
       : this.transport.request<{ me: User }>(ops.ME).then((data) => {
           this.state.me = data.me
         })
     await Promise.all([me, this.loadConversations(), this.loadContacts()])
+    if (position !== null && this.state.lastEventSeq === null) this.state.lastEventSeq = position
+  }
+
+  /** The newest eventSeq; null from a server without it (then a first reconnect reloads). */
+  private async latestEventSeq(): Promise<number | null> {
+    try {
+      const data = await this.transport.request<{ latestEventSeq?: number }>(ops.LATEST_EVENT_SEQ)
+      return typeof data.latestEventSeq === 'number' ? data.latestEventSeq : null
+    } catch {
+      return null
+    }
   }
 
   async loadConversations(): Promise<void> {
@@ -302,6 +361,7 @@ export class ChatClient {
     const data = await this.transport.request<{ messages: Connection<Message> }>(ops.MESSAGES, {
       conversationId,
       last: PAGE_SIZE,
+      withReadCount: this.isGroup(conversationId),
     })
     this.applyPage(conversationId, data.messages, true)
   }
@@ -316,6 +376,7 @@ export class ChatClient {
         conversationId,
         last: PAGE_SIZE,
         before: list.startCursor,
+        withReadCount: this.isGroup(conversationId),
       })
       this.applyPage(conversationId, data.messages, false)
       return data.messages.edges.length > 0
@@ -344,6 +405,8 @@ export class ChatClient {
   async openConversation(conversationId: string | null): Promise<void> {
     this.state.activeConversationId = conversationId
     if (!conversationId) return
+    const groupId = groupIdOf(this.state, conversationId)
+    if (groupId) void this.loadGroup(groupId).catch(() => undefined)
     const list = listFor(this.state, conversationId)
     if (!list.loaded) await this.loadNewest(conversationId)
     this.maybeMarkRead()
@@ -375,7 +438,7 @@ export class ChatClient {
   // ---- sending ----
 
   /** Show the message at once, then send it; a failure leaves it marked for retry. */
-  async send(conversationId: string, text: string): Promise<void> {
+  async send(conversationId: string, text: string, mention?: MentionInput): Promise<void> {
     const content = text.trim()
     if (!content) return
     const pending: PendingMessage = {
@@ -385,6 +448,10 @@ export class ChatClient {
       createdAt: new Date(this.now).toISOString(),
       status: 'sending',
       error: null,
+    }
+    if (mention && (mention.mentions.length > 0 || mention.mentionAll)) {
+      pending.mentions = [...mention.mentions]
+      pending.mentionAll = mention.mentionAll
     }
     addPending(this.state, pending)
     await this.deliver(pending)
@@ -407,6 +474,8 @@ export class ChatClient {
           type: 'TEXT',
           content: live.content,
           clientId: live.clientId,
+          ...(live.mentions ? { mentions: live.mentions } : {}),
+          ...(live.mentionAll ? { mentionAll: true } : {}),
         },
       })
       ackPending(this.state, data.sendMessage)
@@ -448,5 +517,184 @@ export class ChatClient {
     await this.transport.request(ops.RESPOND, { requestId, accept })
     await this.loadContacts()
     if (accept) await this.refetchConversations()
+  }
+
+  // ---- read counts (groups) ----
+
+  private isGroup(conversationId: string): boolean {
+    return (
+      this.state.conversations[conversationId]?.kind === 'GROUP' ||
+      groupIdOf(this.state, conversationId) !== null
+    )
+  }
+
+  /**
+   * Members read the group: refetch how many have read each of my messages on the page in
+   * view. Bursts of receipts share one request, and requests come at most once a second.
+   */
+  refreshReadCounts(conversationId: string): void {
+    if (this.state.activeConversationId !== conversationId) return
+    const running = this.readCounts.get(conversationId)
+    if (running) {
+      running.again = true
+      return
+    }
+    const entry = { timer: setTimeout(() => void run(), READ_COUNT_DELAY_MS), again: false }
+    this.readCounts.set(conversationId, entry)
+    const run = async (): Promise<void> => {
+      entry.again = false
+      try {
+        const data = await this.transport.request<{
+          messages: { edges: { node: { id: string; readCount?: number | null } }[] }
+        }>(ops.READ_COUNTS, { conversationId, last: PAGE_SIZE })
+        applyReadCounts(
+          this.state,
+          conversationId,
+          data.messages.edges.map((e) => e.node),
+        )
+      } catch {
+        // The next receipt asks again.
+      }
+      // Receipts during the fetch or the pause after it wait for the pause to end.
+      entry.timer = setTimeout(() => {
+        if (entry.again && !this.stopped && this.state.activeConversationId === conversationId) {
+          void run()
+        } else if (this.readCounts.get(conversationId) === entry) {
+          this.readCounts.delete(conversationId)
+        }
+      }, READ_COUNT_THROTTLE_MS)
+    }
+  }
+
+  // ---- groups ----
+
+  /** Load a group and its members; a load overtaken by a change to the group is redone. */
+  loadGroup(groupId: string): Promise<void> {
+    const running = this.groupLoads.get(groupId)
+    if (running) {
+      running.stale = true
+      return running.promise
+    }
+    const entry = { stale: false, promise: Promise.resolve() }
+    entry.promise = (async () => {
+      try {
+        for (let attempt = 0; ; attempt++) {
+          entry.stale = false
+          const found = await this.fetchGroup(groupId)
+          if (!entry.stale || attempt >= 3) {
+            applyGroupDetails(this.state, groupId, found?.details ?? null, found?.members)
+            return
+          }
+        }
+      } finally {
+        this.groupLoads.delete(groupId)
+      }
+    })()
+    this.groupLoads.set(groupId, entry)
+    return entry.promise
+  }
+
+  private async fetchGroup(
+    groupId: string,
+  ): Promise<{ details: GroupDetails; members: GroupMember[] } | null> {
+    let after: string | null = null
+    let details: GroupDetails | null = null
+    const members: GroupMember[] = []
+    for (let page = 0; page < MAX_MEMBER_PAGES; page++) {
+      const data: { group: GroupDetails | null } = await this.transport.request(ops.GROUP_DETAILS, {
+        id: groupId,
+        after,
+      })
+      if (!data.group) return null
+      details ??= data.group
+      members.push(...data.group.members.edges.map((e) => e.node))
+      if (!data.group.members.hasNextPage) break
+      after = data.group.members.edges.at(-1)?.cursor ?? null
+      if (after === null) break
+    }
+    return details ? { details, members } : null
+  }
+
+  /** Create a group with some friends in it; resolves to its conversation's id. */
+  async createGroup(name: string, memberIds: string[]): Promise<string> {
+    const data = await this.transport.request<{ createGroup: GroupDetails }>(ops.CREATE_GROUP, {
+      name: name.trim(),
+      memberIds,
+      after: null,
+    })
+    const group = data.createGroup
+    if (!this.state.conversations[group.conversationId]) {
+      // The list shows it once its first notice is delivered; until then, a summary of our own.
+      this.state.conversations[group.conversationId] = {
+        id: group.conversationId,
+        kind: 'GROUP',
+        peer: null,
+        group: { id: group.id, name: group.name, avatarUrl: group.avatarUrl ?? null, memberCount: group.memberCount },
+        lastMessage: null,
+        unreadCount: 0,
+        unreadMentions: 0,
+        lastReadSeq: 0,
+        peerLastReadSeq: 0,
+        updatedAt: new Date(this.now).toISOString(),
+      }
+    }
+    applyGroupDetails(this.state, group.id, group)
+    void this.refetchConversations()
+    return group.conversationId
+  }
+
+  async inviteToGroup(groupId: string, userIds: string[]): Promise<void> {
+    await this.transport.request(ops.INVITE_TO_GROUP, { groupId, userIds })
+    await this.loadContacts()
+  }
+
+  async removeMember(groupId: string, userId: string): Promise<void> {
+    await this.transport.request(ops.REMOVE_MEMBER, { groupId, userId })
+    await this.loadGroup(groupId)
+  }
+
+  async setMemberRole(groupId: string, userId: string, role: Exclude<GroupRole, 'OWNER'>): Promise<void> {
+    await this.transport.request(ops.SET_MEMBER_ROLE, { groupId, userId, role })
+    await this.loadGroup(groupId)
+  }
+
+  async transferOwnership(groupId: string, userId: string): Promise<void> {
+    await this.transport.request(ops.TRANSFER_OWNERSHIP, { groupId, userId })
+    await this.loadGroup(groupId)
+  }
+
+  async renameGroup(groupId: string, name: string): Promise<void> {
+    await this.transport.request(ops.UPDATE_GROUP, { groupId, name: name.trim() })
+    await this.loadGroup(groupId)
+  }
+
+  async dissolveGroup(groupId: string): Promise<void> {
+    await this.transport.request(ops.DISSOLVE_GROUP, { groupId })
+    ensureGroup(this.state, groupId).ended = 'dissolved'
+  }
+
+  async leaveGroup(groupId: string): Promise<void> {
+    await this.transport.request(ops.LEAVE_GROUP, { groupId })
+    const group = ensureGroup(this.state, groupId)
+    group.ended = 'left'
+    group.myRole = null
+  }
+
+  async searchGroups(query: string): Promise<GroupSummary[]> {
+    const q = query.trim()
+    if (!q) return []
+    const data = await this.transport.request<{ searchGroups: GroupSummary[] }>(ops.SEARCH_GROUPS, {
+      query: q,
+    })
+    return data.searchGroups
+  }
+
+  async requestJoinGroup(groupId: string, note?: string): Promise<FriendRequest> {
+    const data = await this.transport.request<{ requestJoinGroup: FriendRequest }>(
+      ops.REQUEST_JOIN,
+      { groupId, note: note ?? null },
+    )
+    await this.loadContacts()
+    return data.requestJoinGroup
   }
 }

@@ -8,6 +8,9 @@ import type {
   Conversation,
   Friend,
   FriendRequest,
+  GroupDetails,
+  GroupMember,
+  GroupRole,
   Message,
   MessageList,
   PendingMessage,
@@ -15,6 +18,24 @@ import type {
 } from './types'
 
 export const TYPING_VISIBLE_MS = 5000
+
+/** Why I can no longer write in a group: removed, left, dissolved, or just no longer in it. */
+export type GroupEnd = 'removed' | 'left' | 'dissolved' | 'gone'
+
+/** What the client knows of a group I am (or was) in. */
+export interface GroupState {
+  id: string
+  conversationId: string | null
+  name: string
+  memberCount: number
+  /** My role; null until the group is loaded, and after I am out of it. */
+  myRole: GroupRole | null
+  /** Loaded when the group's chat is opened. */
+  members: GroupMember[] | null
+  ended: GroupEnd | null
+}
+
+type GroupEventOf = Extract<ChatEvent, { __typename: 'GroupEvent' }>
 
 export interface ChatState {
   me: User | null
@@ -28,6 +49,8 @@ export interface ChatState {
   /** conversationId → userId → when the typing hint expires (ms since epoch). */
   typing: Record<string, Record<string, number>>
   presence: Record<string, boolean>
+  /** Groups by id: roles, members, and whether I am still in them. */
+  groups: Record<string, GroupState>
   friends: Friend[]
   incoming: FriendRequest[]
   outgoing: FriendRequest[]
@@ -48,6 +71,7 @@ export function createState(): ChatState {
     peerReadSeq: {},
     typing: {},
     presence: {},
+    groups: {},
     friends: [],
     incoming: [],
     outgoing: [],
@@ -64,6 +88,16 @@ export function totalUnread(state: ChatState): number {
   let total = 0
   for (const conversation of Object.values(state.conversations)) total += conversation.unreadCount
   return total
+}
+
+/** A message left unread until read: someone else's, and not a SYSTEM notice. */
+export function countsAsUnread(message: Message, meId: string | undefined): boolean {
+  return message.type !== 'SYSTEM' && message.sender.id !== meId
+}
+
+export function mentionsMe(message: Message, meId: string | undefined): boolean {
+  if (message.sender.id === meId || message.type === 'SYSTEM') return false
+  return message.mentionAll === true || (meId !== undefined && (message.mentions ?? []).includes(meId))
 }
 
 export function unreadByConversation(state: ChatState): Record<string, number> {
@@ -94,6 +128,7 @@ export function sortedConversations(state: ChatState): Conversation[] {
  * means: a later last message, or the same one with a later read mark.
  */
 export function applyConversation(state: ChatState, incoming: Conversation): boolean {
+  notePeerRead(state, incoming)
   const current = state.conversations[incoming.id]
   if (current) {
     const a = lastSeq(incoming)
@@ -104,6 +139,7 @@ export function applyConversation(state: ChatState, incoming: Conversation): boo
   if (isViewing(state, incoming.id)) {
     // The open chat is being read right now; the client marks it read on the server.
     next.unreadCount = 0
+    next.unreadMentions = 0
   }
   state.conversations[incoming.id] = next
   return true
@@ -115,8 +151,18 @@ export function replaceConversations(state: ChatState, list: Conversation[]): vo
   for (const c of list) fresh[c.id] = { ...c }
   state.conversations = fresh
   for (const c of list) {
-    if (isViewing(state, c.id)) fresh[c.id]!.unreadCount = 0
+    notePeerRead(state, c)
+    if (isViewing(state, c.id)) {
+      fresh[c.id]!.unreadCount = 0
+      fresh[c.id]!.unreadMentions = 0
+    }
   }
+}
+
+/** A direct conversation's summary says how far the other person has read (also after a reload). */
+function notePeerRead(state: ChatState, c: Conversation): void {
+  const seq = c.peerLastReadSeq ?? 0
+  if (seq > (state.peerReadSeq[c.id] ?? 0)) state.peerReadSeq[c.id] = seq
 }
 
 /** Locally mark a conversation read up to a seq (the client also tells the server). */
@@ -124,17 +170,29 @@ export function markReadLocally(state: ChatState, conversationId: string, upToSe
   const c = state.conversations[conversationId]
   if (!c) return
   if (upToSeq > c.lastReadSeq) c.lastReadSeq = upToSeq
-  if (c.lastReadSeq >= lastSeq(c)) c.unreadCount = 0
-  else c.unreadCount = countUnreadLoaded(state, c) ?? c.unreadCount
+  if (c.lastReadSeq >= lastSeq(c)) {
+    c.unreadCount = 0
+    c.unreadMentions = 0
+    return
+  }
+  const counted = countUnreadLoaded(state, c)
+  if (counted) {
+    c.unreadCount = counted.unread
+    c.unreadMentions = counted.mentions
+  }
 }
 
 /** Unread messages counted from the loaded history, when it covers the whole unread range. */
-function countUnreadLoaded(state: ChatState, c: Conversation): number | null {
+function countUnreadLoaded(
+  state: ChatState,
+  c: Conversation,
+): { unread: number; mentions: number } | null {
   const list = state.messages[c.id]
   if (!list?.loaded || list.items.length === 0) return null
   if (list.items[0]!.seq > c.lastReadSeq + 1 && list.hasMoreBefore) return null
   const me = state.me?.id
-  return list.items.filter((m) => m.seq > c.lastReadSeq && m.sender.id !== me).length
+  const unread = list.items.filter((m) => m.seq > c.lastReadSeq && countsAsUnread(m, me))
+  return { unread: unread.length, mentions: unread.filter((m) => mentionsMe(m, me)).length }
 }
 
 // ---- messages and history ----
@@ -156,8 +214,27 @@ export function listFor(state: ChatState, conversationId: string): MessageList {
 export function mergeMessages(items: Message[], incoming: Message[]): Message[] {
   const byId = new Map<string, Message>()
   for (const m of items) byId.set(m.id, m)
-  for (const m of incoming) byId.set(m.id, m)
+  for (const m of incoming) {
+    // A copy from a replay or a page read earlier must not lower a read count seen since.
+    const seen = byId.get(m.id)?.readCount
+    byId.set(m.id, typeof seen === 'number' && seen > (m.readCount ?? -1) ? { ...m, readCount: seen } : m)
+  }
   return [...byId.values()].sort((a, b) => a.seq - b.seq)
+}
+
+/** Fresh read counts of my messages (a refetch of the visible page); exact, so they may fall. */
+export function applyReadCounts(
+  state: ChatState,
+  conversationId: string,
+  counts: { id: string; readCount?: number | null }[],
+): void {
+  const list = state.messages[conversationId]
+  if (!list) return
+  const byId = new Map(counts.map((c) => [c.id, c.readCount]))
+  for (const m of list.items) {
+    const n = byId.get(m.id)
+    if (typeof n === 'number' && m.readCount !== n) m.readCount = n
+  }
 }
 
 /**
@@ -216,8 +293,14 @@ export function applyMessage(state: ChatState, message: Message): boolean {
       // Writing in a conversation means having read it.
       c.lastReadSeq = Math.max(c.lastReadSeq, message.seq)
       c.unreadCount = 0
-    } else if (message.seq > c.lastReadSeq && !isViewing(state, c.id)) {
+    } else if (
+      countsAsUnread(message, state.me?.id) &&
+      message.seq > c.lastReadSeq &&
+      !isViewing(state, c.id)
+    ) {
+      // SYSTEM notices ("Ann added Bob") are news, not unread: the server does not count them.
       c.unreadCount += 1
+      if (mentionsMe(message, state.me?.id)) c.unreadMentions = (c.unreadMentions ?? 0) + 1
     }
   }
   return true
@@ -267,6 +350,8 @@ export type EventEffect =
   | 'none'
   | 'refetch-conversations'
   | 'refetch-contacts'
+  | 'refetch-group'
+  | 'refresh-read-counts'
   | 'resync'
   | 'duplicate'
 
@@ -288,12 +373,16 @@ export function applyEvent(state: ChatState, event: ChatEvent, now = Date.now())
       applyConversation(state, event.conversation)
       return 'none'
     case 'ReadReceiptEvent':
-      if (event.userId === state.me?.id) markReadLocally(state, event.conversationId, event.upToSeq)
-      else {
+      if (event.userId === state.me?.id) {
+        markReadLocally(state, event.conversationId, event.upToSeq)
+        return 'none'
+      }
+      {
         const seen = state.peerReadSeq[event.conversationId] ?? 0
         state.peerReadSeq[event.conversationId] = Math.max(seen, event.upToSeq)
       }
-      return 'none'
+      // In a group, my messages' "Read by N" moves: the client refetches the counts.
+      return state.conversations[event.conversationId]?.kind === 'GROUP' ? 'refresh-read-counts' : 'none'
     case 'TypingEvent': {
       if (event.userId === state.me?.id) return 'none'
       const typing = state.typing[event.conversationId] ?? {}
@@ -306,6 +395,8 @@ export function applyEvent(state: ChatState, event: ChatEvent, now = Date.now())
       return 'none'
     case 'FriendRequestEvent':
       return 'refetch-contacts'
+    case 'GroupEvent':
+      return applyGroupEvent(state, event)
     case 'ResyncRequiredEvent':
       state.lastEventSeq = event.latestEventSeq
       return 'resync'
@@ -330,4 +421,170 @@ export function setFriends(state: ChatState, friends: Friend[]): void {
   state.friends = friends
   // A fresh list is newer than presence seen before it.
   for (const f of friends) if (f.online !== undefined) state.presence[f.user.id] = f.online
+}
+
+// ---- groups ----
+
+export function conversationOfGroup(state: ChatState, groupId: string): Conversation | undefined {
+  const known = state.groups[groupId]?.conversationId
+  if (known && state.conversations[known]) return state.conversations[known]
+  return Object.values(state.conversations).find((c) => c.group?.id === groupId)
+}
+
+/** The group id of a conversation, from its summary or a loaded group; null for a direct chat. */
+export function groupIdOf(state: ChatState, conversationId: string): string | null {
+  const id = state.conversations[conversationId]?.group?.id
+  if (id) return id
+  return Object.values(state.groups).find((g) => g.conversationId === conversationId)?.id ?? null
+}
+
+/** The loaded group of a conversation (no side effects: safe in a computed). */
+export function groupOfConversation(state: ChatState, conversationId: string): GroupState | null {
+  const id = groupIdOf(state, conversationId)
+  return id ? (state.groups[id] ?? null) : null
+}
+
+export function ensureGroup(state: ChatState, groupId: string): GroupState {
+  if (!state.groups[groupId]) {
+    const c = conversationOfGroup(state, groupId)
+    state.groups[groupId] = {
+      id: groupId,
+      conversationId: c?.id ?? null,
+      name: c?.group?.name ?? 'Group',
+      memberCount: c?.group?.memberCount ?? 0,
+      myRole: null,
+      members: null,
+      ended: null,
+    }
+  }
+  // Read back through the state, so that a reactive state hands out its proxy.
+  return state.groups[groupId]!
+}
+
+/** A fresh `group(id)`; null means I am not in the group (any more). */
+export function applyGroupDetails(
+  state: ChatState,
+  groupId: string,
+  details: GroupDetails | null,
+  members: GroupMember[] = details?.members.edges.map((e) => e.node) ?? [],
+): void {
+  const group = ensureGroup(state, groupId)
+  if (!details) {
+    group.myRole = null
+    group.ended ??= 'gone'
+    return
+  }
+  group.name = details.name
+  group.memberCount = details.memberCount
+  group.conversationId = details.conversationId
+  group.myRole = details.myRole
+  group.members = members
+  group.ended = details.dissolved ? 'dissolved' : null
+  const c = state.conversations[details.conversationId]
+  if (c) {
+    c.group = { id: details.id, name: details.name, avatarUrl: details.avatarUrl ?? null, memberCount: details.memberCount }
+  }
+}
+
+/**
+ * A membership change. The event names people by id only, so the client applies what it
+ * can (who left, who was removed, that the group ended, a new name) and refetches the
+ * group when its members are on screen.
+ */
+export function applyGroupEvent(state: ChatState, event: GroupEventOf): EventEffect {
+  const me = state.me?.id
+  const aboutMe = me !== undefined && event.userIds.includes(me)
+  const conversation = conversationOfGroup(state, event.groupId)
+  if (event.group && conversation) conversation.group = { ...event.group }
+  const group = state.groups[event.groupId]
+  if (group && event.group) {
+    group.name = event.group.name
+    group.memberCount = event.group.memberCount
+  }
+  const loaded = group?.members != null
+  switch (event.change) {
+    case 'MEMBER_LEFT':
+    case 'MEMBER_REMOVED': {
+      if (aboutMe) {
+        const mine = ensureGroup(state, event.groupId)
+        mine.ended = event.change === 'MEMBER_LEFT' ? 'left' : 'removed'
+        mine.myRole = null
+        return 'none'
+      }
+      if (group?.members) {
+        group.members = group.members.filter((m) => !event.userIds.includes(m.user.id))
+      }
+      return loaded ? 'refetch-group' : 'none'
+    }
+    case 'DISSOLVED': {
+      const mine = ensureGroup(state, event.groupId)
+      mine.ended = 'dissolved'
+      return 'none'
+    }
+    case 'CREATED':
+    case 'MEMBERS_ADDED':
+      if (!conversation) return 'refetch-conversations'
+      if (aboutMe && group) return 'refetch-group'
+      return loaded ? 'refetch-group' : 'none'
+    case 'OWNER_CHANGED':
+      if (group?.members) {
+        for (const m of group.members) {
+          if (event.userIds.includes(m.user.id)) m.role = 'OWNER'
+          else if (m.user.id === event.actorId) m.role = 'ADMIN'
+        }
+      }
+      if (group && aboutMe) group.myRole = 'OWNER'
+      else if (group && event.actorId === me) group.myRole = 'ADMIN'
+      return group ? 'refetch-group' : 'none'
+    case 'ROLE_CHANGED':
+    case 'UPDATED':
+      return group ? 'refetch-group' : 'none'
+  }
+}
+
+/** What my role lets me do with the group as a whole (the server checks again). */
+export interface GroupPermissions {
+  send: boolean
+  invite: boolean
+  leave: boolean
+  rename: boolean
+  dissolve: boolean
+  mentionAll: boolean
+}
+
+export function groupPermissions(group: Pick<GroupState, 'myRole' | 'ended'> | null): GroupPermissions {
+  const role = group && !group.ended ? group.myRole : null
+  const manager = role === 'OWNER' || role === 'ADMIN'
+  return {
+    send: group !== null && !group.ended,
+    invite: role !== null,
+    leave: role === 'ADMIN' || role === 'MEMBER',
+    rename: manager,
+    dissolve: role === 'OWNER',
+    mentionAll: manager,
+  }
+}
+
+/** What my role lets me do to one member: owners act on anyone else, admins remove plain members. */
+export interface MemberActions {
+  remove: boolean
+  makeAdmin: boolean
+  makeMember: boolean
+  transfer: boolean
+}
+
+export function memberActions(
+  myRole: GroupRole | null,
+  meId: string | undefined,
+  member: GroupMember,
+): MemberActions {
+  const none = { remove: false, makeAdmin: false, makeMember: false, transfer: false }
+  if (member.user.id === meId || myRole === null || myRole === 'MEMBER') return none
+  if (myRole === 'ADMIN') return { ...none, remove: member.role === 'MEMBER' }
+  return {
+    remove: member.role !== 'OWNER',
+    makeAdmin: member.role === 'MEMBER',
+    makeMember: member.role === 'ADMIN',
+    transfer: member.role !== 'OWNER',
+  }
 }

@@ -18,17 +18,60 @@ export interface Message {
   content: string | null
   clientId: string
   createdAt: string
+  /** Ids of the members this message mentions (groups). */
+  mentions?: string[]
+  mentionAll?: boolean
+  /** My own messages: how many other members have read up to it; null for others'. */
+  readCount?: number | null
+}
+
+/** What anyone may see of a group. */
+export interface GroupSummary {
+  id: string
+  name: string
+  avatarUrl?: string | null
+  memberCount: number
 }
 
 export interface Conversation {
   id: string
   kind: 'DIRECT' | 'GROUP'
   peer: User | null
+  group?: GroupSummary | null
   lastMessage: Message | null
   unreadCount: number
+  /** Unread messages that mention me (or @all). */
+  unreadMentions?: number
   lastReadSeq: number
+  /** Direct conversations: how far the other person has read. */
+  peerLastReadSeq?: number
   updatedAt: string
 }
+
+export type GroupRole = 'OWNER' | 'ADMIN' | 'MEMBER'
+
+export interface GroupMember {
+  role: GroupRole
+  user: User
+}
+
+/** A group I am in, as `group(id)` returns it. */
+export interface GroupDetails extends GroupSummary {
+  conversationId: string
+  myRole: GroupRole
+  dissolved: boolean
+  members: { edges: { cursor: string; node: GroupMember }[]; hasNextPage: boolean }
+}
+
+export type GroupChange =
+  | 'CREATED'
+  | 'MEMBERS_ADDED'
+  | 'MEMBER_LEFT'
+  | 'MEMBER_REMOVED'
+  | 'ROLE_CHANGED'
+  | 'OWNER_CHANGED'
+  | 'UPDATED'
+  | 'DISSOLVED'
 
 export interface Friend {
   user: User
@@ -41,6 +84,11 @@ export type RequestStatus = 'PENDING' | 'ACCEPTED' | 'REJECTED'
 
 export interface FriendRequest {
   id: string
+  /** FRIEND, or GROUP: an invitation into a group or a request to join one. */
+  kind?: 'FRIEND' | 'GROUP'
+  /** GROUP kind: an invitation the addressee answers (else a join request). */
+  invitation?: boolean
+  group?: GroupSummary | null
   status: RequestStatus
   note: string | null
   createdAt: string
@@ -84,6 +132,15 @@ export type ChatEvent =
       conversation: Conversation
       totalUnread: number
     }
+  | {
+      __typename: 'GroupEvent'
+      eventSeq: number
+      groupId: string
+      change: GroupChange
+      actorId: string
+      userIds: string[]
+      group?: GroupSummary | null
+    }
   | { __typename: 'ResyncRequiredEvent'; latestEventSeq: number }
 
 export type SendStatus = 'sending' | 'failed'
@@ -96,6 +153,8 @@ export interface PendingMessage {
   createdAt: string
   status: SendStatus
   error: string | null
+  mentions?: string[]
+  mentionAll?: boolean
 }
 
 export interface MessageList {
