@@ -85,3 +85,20 @@ async def test_trimming_removes_only_events_past_retention() -> None:
     await _inbox_of(3)
     assert await inbox.trim_inbox(timedelta(days=7)) == 0
     assert await inbox.trim_inbox(timedelta(seconds=-1)) == 3
+
+
+async def test_numbering_continues_after_a_users_whole_inbox_was_trimmed(
+    events: RecordingEvents,
+) -> None:
+    from imchat.services.delivery import InboxWriter
+    from imchat.services.friends import request_friend
+    from imchat.types import Incoming
+    from tests.integration.test_delivery import RecordingLive
+
+    user = await _inbox_of(3)
+    await inbox.trim_inbox(timedelta(seconds=-1))
+    other = await create_user("other")
+    await request_friend(events, uid(other), uid(user), None)  # type: ignore[arg-type]
+    await InboxWriter(RecordingLive()).handle([Incoming(d, False) for d in events.sent])
+    [event] = await InboxEvent.find(InboxEvent.user_id == uid(user)).to_list()  # type: ignore[arg-type]
+    assert event.event_seq == 4

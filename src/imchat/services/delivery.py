@@ -110,7 +110,6 @@ class InboxWriter:
             pending = []
         if pending:
             raise RuntimeError("could not append inbox events")
-        await self._save_counters({event.user_id for event in stored})
         return stored
 
     def _commit(self, stored: list[PendingEvent], done: list[PendingEvent]) -> None:
@@ -127,19 +126,6 @@ class InboxWriter:
         newest = await asyncio.gather(*(_newest_inbox_seq(uid) for uid in missing))
         for uid, inbox_seq in zip(missing, newest, strict=True):
             self._last_seq[uid] = max(known.get(uid, 0), inbox_seq)
-
-    async def _save_counters(self, user_ids: set[PydanticObjectId]) -> None:
-        if not user_ids:
-            return
-        await UserState.get_pymongo_collection().bulk_write(
-            [
-                UpdateOne(
-                    {"_id": uid}, {"$max": {"last_event_seq": self._last_seq[uid]}}, upsert=True
-                )
-                for uid in user_ids
-            ],
-            ordered=False,
-        )
 
 
 async def _newest_inbox_seq(user_id: PydanticObjectId) -> int:
@@ -230,17 +216,17 @@ async def _apply_messages(deliveries: list[JsonDict]) -> None:
             # "Ann added Bob" is news, not something left unread.
             operations.append(UpdateOne({**row, **newer}, {"$set": changes}))
             continue
+        # Counted as unread even if markRead already passed it (rare: the reader was
+        # faster than the worker); _settle_read_ahead takes that back after the write.
         operations.append(
             UpdateOne(
-                {**row, **newer, "last_read_seq": {"$lt": message.seq}},
+                {**row, **newer},
                 {
                     "$set": changes,
                     "$inc": {"unread_count": 1, "unread_mentions": 1 if mentioned else 0},
                 },
             )
         )
-        # Already read up to it (markRead ran first): no unread, but still the newest.
-        operations.append(UpdateOne({**row, **newer}, {"$set": changes}))
     if operations:
         await Member.get_pymongo_collection().bulk_write(operations, ordered=True)
 
@@ -266,7 +252,27 @@ async def _read_state(
         {"user_id": {"$in": users}, "conversation_id": {"$in": conversations}}
     ).to_list()
     members = {(m.user_id, m.conversation_id): m for m in rows}
+    await _settle_read_ahead(rows)
     return members, await unread_totals(users)
+
+
+async def _settle_read_ahead(rows: list[Member]) -> None:
+    """Zero the unread counts of rows whose read cursor is at or past every delivered seq."""
+    for member in rows:
+        if member.last_read_seq < member.last_delivered_seq:
+            continue
+        if member.unread_count == 0 and member.unread_mentions == 0:
+            continue
+        result = await Member.get_pymongo_collection().update_one(
+            {
+                "_id": member.id,
+                "last_read_seq": member.last_read_seq,
+                "last_delivered_seq": member.last_delivered_seq,
+            },
+            {"$set": {"unread_count": 0, "unread_mentions": 0}},
+        )
+        if result.modified_count:
+            member.unread_count = member.unread_mentions = 0
 
 
 def _events_for(

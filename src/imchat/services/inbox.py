@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from beanie import PydanticObjectId
+from pymongo import UpdateOne
 
 from imchat.models import InboxEvent, UserState
 from imchat.models.clock import utcnow
@@ -58,8 +59,22 @@ async def events_after(
 
 
 async def trim_inbox(retention: timedelta) -> int:
-    """Delete inbox events older than the retention window; returns how many."""
-    result = await InboxEvent.get_pymongo_collection().delete_many(
-        {"created_at": {"$lt": utcnow() - retention}}
+    """Delete inbox events older than the retention window; returns how many.
+
+    Each user's highest trimmed eventSeq is kept in `user_states` first: the worker
+    continues a user's numbering from the newest of that and the inbox, so an eventSeq
+    is never reused, without a counter write on every delivery.
+    """
+    cutoff = {"created_at": {"$lt": utcnow() - retention}}
+    collection = InboxEvent.get_pymongo_collection()
+    newest = await collection.aggregate(
+        [{"$match": cutoff}, {"$group": {"_id": "$user_id", "seq": {"$max": "$event_seq"}}}]
     )
+    keep = [
+        UpdateOne({"_id": row["_id"]}, {"$max": {"last_event_seq": row["seq"]}}, upsert=True)
+        async for row in newest
+    ]
+    if keep:
+        await UserState.get_pymongo_collection().bulk_write(keep, ordered=False)
+    result = await collection.delete_many(cutoff)
     return int(result.deleted_count)
