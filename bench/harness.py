@@ -1,0 +1,247 @@
+"""Processes the delivery benchmark starts, and what it reads from them (CPU, RSS, MongoDB).
+
+Everything here runs on the machine being measured, so every reading is a difference
+between two samples of the same counters: process CPU seconds, resident memory, and the
+database server's request counters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+from pymongo import MongoClient
+
+from imchat.adapters.embedded_mongo import EmbeddedMongo, free_port
+from imchat.adapters.rabbit_queue import RabbitQueue
+
+BENCH_DIR = Path(__file__).resolve().parent
+AMQP_URL = os.environ.get("IMCHAT_BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+REDIS_URL = os.environ.get("IMCHAT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+SECRET_KEY = "bench-secret-key-that-is-long-enough-0123456789abcdef"
+# Default of `imchat worker`'s settings; the tear-down must delete the same queues.
+DELIVERY_SHARDS = 16
+
+
+@dataclass
+class Child:
+    """A subprocess we started, with psutil's view of it for CPU and memory readings."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    url: str = ""
+
+    @property
+    def ps(self) -> psutil.Process:
+        return psutil.Process(self.process.pid)
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The end of its log, for an error message: the log dies with the temp dir."""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def _outside_env() -> dict[str, str]:
+    """Our environment without IMCHAT_ settings: each child gets exactly the ones we pass."""
+    return {key: value for key, value in os.environ.items() if not key.startswith("IMCHAT_")}
+
+
+def _spawn(name: str, argv: list[str], env: dict[str, str], workdir: Path) -> Child:
+    log_path = workdir / f"{name}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            argv,
+            env={**_outside_env(), **env},
+            cwd=workdir,  # no stray .env file from the repository is read
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    return Child(name, process, log_path)
+
+
+def _wait_http_ok(child: Child, path: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if child.process.poll() is not None:
+            raise RuntimeError(f"{child.name} exited at start:\n{child.log_tail()}")
+        try:
+            with urllib.request.urlopen(child.url + path, timeout=1) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    child.stop()
+    raise RuntimeError(f"{child.name} was not ready in {timeout:.0f} s:\n{child.log_tail()}")
+
+
+def imchat_env(mongo_url: str, database: str, namespace: str | None) -> dict[str, str]:
+    """Settings shared by the API and the worker; a namespace switches on service mode."""
+    env = {
+        "IMCHAT_MONGODB_URL": mongo_url,
+        "IMCHAT_DATABASE_NAME": database,
+        "IMCHAT_SECRET_KEY": SECRET_KEY,
+        "IMCHAT_ENV": "test",
+        # Tokens issued in the set-up must outlive every mode of one run.
+        "IMCHAT_ACCESS_TOKEN_TTL_SECONDS": "7200",
+    }
+    if namespace is not None:
+        env |= {
+            "IMCHAT_AMQP_URL": AMQP_URL,
+            "IMCHAT_REDIS_URL": REDIS_URL,
+            "IMCHAT_AMQP_NAMESPACE": namespace,
+            "IMCHAT_DELIVERY_SHARDS": str(DELIVERY_SHARDS),
+        }
+    return env
+
+
+def start_api(env: dict[str, str], workdir: Path) -> Child:
+    port = free_port()
+    argv = [sys.executable, "-m", "imchat", "serve", "--port", str(port)]
+    child = _spawn("api", [*argv, "--data-dir", str(workdir)], env, workdir)
+    child.url = f"http://127.0.0.1:{port}"
+    _wait_http_ok(child, "/readyz")
+    return child
+
+
+def start_worker(env: dict[str, str], workdir: Path, timeout: float = 60.0) -> Child:
+    worker_env = {**env, "IMCHAT_DATA_DIR": str(workdir)}
+    child = _spawn("worker", [sys.executable, "-m", "imchat", "worker"], worker_env, workdir)
+    deadline = time.monotonic() + timeout
+    while b"Consuming" not in child.log_path.read_bytes():
+        if child.process.poll() is not None or time.monotonic() > deadline:
+            child.stop()
+            raise RuntimeError(f"worker did not start:\n{child.log_tail()}")
+        time.sleep(0.1)
+    return child
+
+
+def start_app(module: str, workdir: Path) -> Child:
+    """A comparison app from bench/ (`bare_router`, `strawberry_relay`) under uvicorn with
+    the same defaults as `imchat serve` (uvloop, httptools, websockets), minus the access
+    log: they stand for the bare transport."""
+    port = free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        f"{module}:app",
+        "--app-dir",
+        str(BENCH_DIR),
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    child = _spawn(module, argv, {}, workdir)
+    child.url = f"http://127.0.0.1:{port}"
+    _wait_http_ok(child, "/healthz")
+    return child
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every process on the machine has spent, ours and anyone else's."""
+    times = psutil.cpu_times()
+    # guest time is already inside user; steal is the hypervisor's, not this machine's work
+    return float(times.user + times.nice + times.system + times.irq + times.softirq)
+
+
+@dataclass
+class Mongo:
+    """A SecantusDB server in its own process, and a client for its counters."""
+
+    server: EmbeddedMongo
+    client: MongoClient[dict[str, object]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.client = MongoClient(self.server.url)
+
+    @classmethod
+    def start(cls, workdir: Path) -> Mongo:
+        server = EmbeddedMongo(workdir / "db")
+        server.start()
+        return cls(server)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @functools.cached_property
+    def ps(self) -> psutil.Process:
+        # EmbeddedMongo keeps its Popen private; it is our only child listening on its port.
+        for child in psutil.Process().children():
+            if str(self.server.port) in " ".join(child.cmdline()):
+                return child
+        raise RuntimeError("the SecantusDB process is gone")
+
+    def requests(self) -> int:
+        """Wire requests the server has answered; each is one round trip from some client."""
+        status = self.client.admin.command("serverStatus")
+        return int(status["network"]["numRequests"])
+
+    def stop(self) -> None:
+        self.client.close()
+        self.server.stop()
+
+
+def cpu_seconds(processes: Iterable[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def rss_bytes(processes: Iterable[psutil.Process]) -> int:
+    total = 0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            total += process.memory_info().rss
+    return total
+
+
+def broker_processes() -> list[psutil.Process]:
+    """RabbitMQ and Redis, read-only: their CPU is part of what service mode costs."""
+    found: list[psutil.Process] = []
+    for process in psutil.process_iter(["name"]):
+        if process.info["name"] in ("beam.smp", "redis-server"):
+            found.append(process)
+    return found
+
+
+async def delete_queues(namespace: str) -> None:
+    queue = RabbitQueue(AMQP_URL, shards=DELIVERY_SHARDS, namespace=namespace)
+    await queue.start()
+    try:
+        await queue.delete_topology()
+    finally:
+        await queue.stop()
+
+
+def delete_queues_quietly(namespace: str) -> None:
+    with contextlib.suppress(Exception):
+        asyncio.run(delete_queues(namespace))
