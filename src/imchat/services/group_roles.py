@@ -6,6 +6,7 @@ from beanie import PydanticObjectId
 
 from imchat.errors import bad_input, forbidden, not_found
 from imchat.models import Group, GroupMembership, GroupRole
+from imchat.models.ids import id_of
 
 MANAGERS = (GroupRole.OWNER, GroupRole.ADMIN)
 
@@ -41,4 +42,4 @@ async def check_may_mention_all(
     )
     if group is None:
         raise bad_input("@all is only for group conversations")
-    await require_role(group.id, user_id, *MANAGERS)  # type: ignore[arg-type]
+    await require_role(id_of(group), user_id, *MANAGERS)

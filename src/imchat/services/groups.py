@@ -30,6 +30,7 @@ from imchat.models import (
     User,
 )
 from imchat.models.clock import utcnow
+from imchat.models.ids import id_of
 from imchat.models.requests import pending_key
 from imchat.services.events import announce, group_deliveries, request_delivery
 from imchat.services.friends import are_friends, open_request
@@ -124,7 +125,7 @@ async def create_group(
     text = f"{creator_name} created the group"
     if others:
         text += f" with {await _names(others)}"
-    await post_system_message(ctx.queue, ctx.dispatched, conversation.id, creator_id, text)  # type: ignore[arg-type]
+    await post_system_message(ctx.queue, ctx.dispatched, id_of(conversation), creator_id, text)
     await _announce_change(ctx, group, "CREATED", creator_id, everyone, everyone)
     return group
 
@@ -178,7 +179,7 @@ async def _add_members(
     text: str,
 ) -> None:
     """Add people who are not yet members; refused as a whole past the size limit."""
-    fresh = [uid for uid in dict.fromkeys(user_ids) if await membership(group.id, uid) is None]  # type: ignore[arg-type]
+    fresh = [uid for uid in dict.fromkeys(user_ids) if await membership(id_of(group), uid) is None]
     if not fresh:
         return
     grown = await Group.get_pymongo_collection().find_one_and_update(
@@ -322,7 +323,7 @@ async def respond(
             raise not_found("Request")
         joiner = responder_id
     else:
-        mine = await membership(group.id, responder_id)  # type: ignore[arg-type]
+        mine = await membership(id_of(group), responder_id)
         if mine is None:
             raise not_found("Request")
         if mine.role not in MANAGERS:
@@ -476,7 +477,7 @@ async def my_groups(user_id: PydanticObjectId) -> list[tuple[Group, GroupRole]]:
     rows = await GroupMembership.find(GroupMembership.user_id == user_id).to_list()
     roles = {row.group_id: row.role for row in rows}
     groups = await Group.find({"_id": {"$in": list(roles)}, "dissolved": False}).to_list()
-    return sorted(((g, roles[g.id]) for g in groups), key=lambda pair: pair[0].name_lower)  # type: ignore[index]
+    return sorted(((g, roles[id_of(g)]) for g in groups), key=lambda pair: pair[0].name_lower)
 
 
 async def group_for_member(

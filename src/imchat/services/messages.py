@@ -12,6 +12,7 @@ from pymongo.errors import DuplicateKeyError
 
 from imchat.errors import ErrorCode, ImchatError, bad_input
 from imchat.models import Conversation, Member, Message, MessageType
+from imchat.models.ids import id_of
 from imchat.services.conversations import allocate_seq, member_of
 from imchat.services.events import announce, message_deliveries, read_deliveries
 from imchat.services.group_roles import check_may_mention_all
@@ -91,7 +92,7 @@ async def send_message(
             raise ImchatError(ErrorCode.CONFLICT, "Retry the send") from None
         return first
     if await announce(queue, message_deliveries(message)):
-        dispatched.add(message.id)  # type: ignore[arg-type]
+        dispatched.add(id_of(message))
     return message
 
 
@@ -122,7 +123,7 @@ async def post_system_message(
     )
     await message.insert()
     if await announce(queue, message_deliveries(message)):
-        dispatched.add(message.id)  # type: ignore[arg-type]
+        dispatched.add(id_of(message))
     return message
 
 

@@ -11,6 +11,7 @@ from beanie import PydanticObjectId
 
 from imchat.models import Message
 from imchat.models.clock import utcnow
+from imchat.models.ids import id_of
 from imchat.services.events import announce, message_deliveries
 from imchat.services.ports import DeliveryQueue
 
@@ -65,7 +66,7 @@ async def sweep_undispatched(queue: DeliveryQueue, older_than: timedelta, limit:
     done: list[PydanticObjectId] = []
     for message in stuck:
         if await announce(queue, message_deliveries(message)):
-            done.append(message.id)  # type: ignore[arg-type]
+            done.append(id_of(message))
     if done:
         await Message.get_pymongo_collection().update_many(
             {"_id": {"$in": done}}, {"$set": {"dispatched": True}}
