@@ -6,7 +6,7 @@ import pytest
 
 from imchat.errors import ErrorCode, ImchatError
 from imchat.models import Group, GroupMembership, GroupRole, Member, Message, MessageType, User
-from imchat.services import groups, messages
+from imchat.services import group_requests, groups, messages
 from imchat.services.outbox import DispatchLog
 from imchat.services.requests import respond_to_request
 from tests.factories import befriend, create_user, uid
@@ -92,7 +92,7 @@ async def test_group_size_limit_is_enforced(events: RecordingEvents) -> None:
         groups.create_group(context(events, limit=2), uid(ann), "Small", [uid(bob), uid(cat)]),
     )
     group = await groups.create_group(context(events, limit=2), uid(ann), "Small", [uid(bob)])
-    join = await groups.request_join(context(events, limit=2), uid(cat), group.id, None)  # type: ignore[arg-type]
+    join = await group_requests.request_join(context(events, limit=2), uid(cat), group.id, None)  # type: ignore[arg-type]
     await refused(
         ErrorCode.BAD_USER_INPUT,
         respond_to_request(context(events, limit=2), uid(ann), join.id, True),
@@ -108,15 +108,15 @@ async def test_join_request_is_answered_by_owner_or_admin_only(events: Recording
     group, (ann, bob) = await team(events, "ann", "bob")
     dan, eve = await create_user("dan"), await create_user("eve")
     ctx = context(events)
-    to_join = await groups.request_join(ctx, uid(dan), group.id, "let me in")  # type: ignore[arg-type]
-    again = await groups.request_join(ctx, uid(dan), group.id, None)  # type: ignore[arg-type]
+    to_join = await group_requests.request_join(ctx, uid(dan), group.id, "let me in")  # type: ignore[arg-type]
+    again = await group_requests.request_join(ctx, uid(dan), group.id, None)  # type: ignore[arg-type]
     assert again.id == to_join.id
     await refused(ErrorCode.FORBIDDEN, respond_to_request(ctx, uid(bob), to_join.id, True))  # type: ignore[arg-type]
     await refused(ErrorCode.NOT_FOUND, respond_to_request(ctx, uid(eve), to_join.id, True))  # type: ignore[arg-type]
     await groups.set_role(ctx, uid(ann), group.id, uid(bob), GroupRole.ADMIN)  # type: ignore[arg-type]
     await respond_to_request(ctx, uid(bob), to_join.id, True)  # type: ignore[arg-type]
     assert await role_of(group, dan) == GroupRole.MEMBER
-    await refused(ErrorCode.CONFLICT, groups.request_join(ctx, uid(dan), group.id, None))  # type: ignore[arg-type]
+    await refused(ErrorCode.CONFLICT, group_requests.request_join(ctx, uid(dan), group.id, None))  # type: ignore[arg-type]
 
 
 async def test_invitations_are_for_friends_and_answered_by_the_invitee(
@@ -126,8 +126,8 @@ async def test_invitations_are_for_friends_and_answered_by_the_invitee(
     cat, zed = await create_user("cat"), await create_user("zed")
     await befriend(events, bob, cat)
     ctx = context(events)
-    await refused(ErrorCode.FORBIDDEN, groups.invite(ctx, uid(bob), group.id, [uid(zed)]))  # type: ignore[arg-type]
-    [invitation] = await groups.invite(ctx, uid(bob), group.id, [uid(cat)])  # type: ignore[arg-type]
+    await refused(ErrorCode.FORBIDDEN, group_requests.invite(ctx, uid(bob), group.id, [uid(zed)]))  # type: ignore[arg-type]
+    [invitation] = await group_requests.invite(ctx, uid(bob), group.id, [uid(cat)])  # type: ignore[arg-type]
     await refused(ErrorCode.NOT_FOUND, respond_to_request(ctx, uid(ann), invitation.id, True))  # type: ignore[arg-type]
     await respond_to_request(ctx, uid(cat), invitation.id, True)  # type: ignore[arg-type]
     assert await role_of(group, cat) == GroupRole.MEMBER
@@ -211,7 +211,7 @@ async def test_new_member_sees_history_from_joining(events: RecordingEvents) -> 
     await send(events, ann, group, "old news")
     cat = await create_user("cat")
     await befriend(events, ann, cat)
-    [invitation] = await groups.invite(context(events), uid(ann), group.id, [uid(cat)])  # type: ignore[arg-type]
+    [invitation] = await group_requests.invite(context(events), uid(ann), group.id, [uid(cat)])  # type: ignore[arg-type]
     await respond_to_request(context(events), uid(cat), invitation.id, True)  # type: ignore[arg-type]
     await send(events, ann, group, "welcome")
     page = await messages.list_messages(uid(cat), group.conversation_id, last=50)
@@ -248,6 +248,6 @@ async def test_an_invitation_list_with_a_stranger_invites_nobody(events: Recordi
     before = await FriendRequest.find_all().count()
     await refused(
         ErrorCode.FORBIDDEN,
-        groups.invite(context(events), uid(ann), group.id, [uid(cat), uid(zed)]),
+        group_requests.invite(context(events), uid(ann), group.id, [uid(cat), uid(zed)]),
     )  # type: ignore[arg-type]
     assert await FriendRequest.find_all().count() == before

@@ -11,7 +11,7 @@ from imchat.schema.friends import group_context, present_requests
 from imchat.schema.group_types import GroupMemberNode, GroupNode, GroupRoleKind
 from imchat.schema.permissions import AUTHENTICATED
 from imchat.schema.types import FriendRequestType, GroupSummaryNode
-from imchat.services import groups
+from imchat.services import group_requests, groups
 from imchat.services.validation import parse_id
 
 
@@ -62,7 +62,7 @@ class GroupMutation:
     async def request_join_group(
         self, info: Info, group_id: strawberry.ID, note: str | None = None
     ) -> FriendRequestType:
-        request = await groups.request_join(
+        request = await group_requests.request_join(
             group_context(info), info.context.require_user(), parse_id(group_id, "groupId"), note
         )
         return (await present_requests([request]))[0]
@@ -71,7 +71,7 @@ class GroupMutation:
     async def invite_to_group(
         self, info: Info, group_id: strawberry.ID, user_ids: list[strawberry.ID]
     ) -> list[FriendRequestType]:
-        requests = await groups.invite(
+        requests = await group_requests.invite(
             group_context(info),
             info.context.require_user(),
             parse_id(group_id, "groupId"),

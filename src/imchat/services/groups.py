@@ -16,38 +16,31 @@ from beanie import PydanticObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from imchat.errors import ErrorCode, ImchatError, bad_input, forbidden, not_found
+from imchat.errors import bad_input, forbidden, not_found
 from imchat.models import (
     Conversation,
     ConversationKind,
-    FriendRequest,
     Group,
     GroupMembership,
     GroupRole,
     Member,
-    RequestKind,
-    RequestStatus,
     User,
 )
 from imchat.models.clock import utcnow
 from imchat.models.ids import id_of
-from imchat.models.requests import pending_key
-from imchat.services.events import announce, group_deliveries, request_delivery
-from imchat.services.friends import are_friends, open_request
+from imchat.services.events import announce, group_deliveries
+from imchat.services.friends import are_friends
 from imchat.services.group_roles import MANAGERS, membership, require_role
 from imchat.services.messages import post_system_message
 from imchat.services.outbox import DispatchLog
 from imchat.services.ports import DeliveryQueue
 from imchat.services.validation import (
     MAX_DISPLAY_NAME_LENGTH,
-    MAX_NOTE_LENGTH,
     MAX_SEARCH_LENGTH,
     check_page_size,
     check_text,
     check_url,
 )
-
-MAX_INVITES = 100
 
 
 @dataclass(frozen=True)
@@ -59,7 +52,7 @@ class GroupContext:
     max_members: int
 
 
-async def _names(user_ids: list[PydanticObjectId]) -> str:
+async def names_of(user_ids: list[PydanticObjectId]) -> str:
     users = {u.id: u for u in await User.find({"_id": {"$in": user_ids}}).to_list()}
     return ", ".join(users[uid].display_name for uid in user_ids if uid in users)
 
@@ -121,10 +114,10 @@ async def create_group(
         ]
     )
     await _upsert_member_rows(group, everyone, joined_after_seq=0)
-    creator_name = await _names([creator_id])
+    creator_name = await names_of([creator_id])
     text = f"{creator_name} created the group"
     if others:
-        text += f" with {await _names(others)}"
+        text += f" with {await names_of(others)}"
     await post_system_message(ctx.queue, ctx.dispatched, id_of(conversation), creator_id, text)
     await _announce_change(ctx, group, "CREATED", creator_id, everyone, everyone)
     return group
@@ -171,7 +164,7 @@ async def _upsert_member_rows(
         )
 
 
-async def _add_members(
+async def add_members(
     ctx: GroupContext,
     group: Group,
     actor_id: PydanticObjectId,
@@ -247,123 +240,12 @@ async def _remove_members(
     await _announce_change(ctx, group, change, actor_id, user_ids, [*remaining, *user_ids])
 
 
-async def request_join(
-    ctx: GroupContext, user_id: PydanticObjectId, group_id: PydanticObjectId, note: str | None
-) -> FriendRequest:
-    """Ask to join a group that is open to requests; its owner and admins answer."""
-    text = check_text(note, "note", MAX_NOTE_LENGTH, allow_empty=True) or None
-    group = await Group.get(group_id)
-    if group is None or group.dissolved or not group.open_to_join:
-        raise not_found("Group")
-    if await membership(group_id, user_id) is not None:
-        raise ImchatError(ErrorCode.CONFLICT, "You are already in this group")
-    request, created = await open_request(
-        FriendRequest(
-            kind=RequestKind.GROUP,
-            from_id=user_id,
-            to_id=group.owner_id,
-            group_id=group.id,
-            note=text,
-            pending_key=pending_key(RequestKind.GROUP, user_id, group.id, group.id),
-        )
-    )
-    if not created:
-        return request
-    managers = await GroupMembership.find(
-        GroupMembership.group_id == group.id, {"role": {"$in": [r.value for r in MANAGERS]}}
-    ).to_list()
-    await announce(ctx.queue, [request_delivery(str(m.user_id), request) for m in managers])
-    return request
-
-
-async def invite(
-    ctx: GroupContext,
-    inviter_id: PydanticObjectId,
-    group_id: PydanticObjectId,
-    user_ids: list[PydanticObjectId],
-) -> list[FriendRequest]:
-    """Invite friends into a group you are in; each invitee accepts or declines."""
-    if not user_ids or len(user_ids) > MAX_INVITES:
-        raise bad_input(f"Invite between 1 and {MAX_INVITES} people at a time")
-    group, _ = await require_role(group_id, inviter_id)
-    invitees = list(dict.fromkeys(user_ids))
-    # Check everyone before inviting anyone, so a refused list changes nothing.
-    for uid in invitees:
-        if uid == inviter_id or await membership(group_id, uid) is not None:
-            raise ImchatError(ErrorCode.CONFLICT, "Already a member of this group")
-        if not await are_friends(inviter_id, uid):
-            raise forbidden("You can only invite your friends")
-    invitations: list[FriendRequest] = []
-    for uid in invitees:
-        request, created = await open_request(
-            FriendRequest(
-                kind=RequestKind.GROUP,
-                from_id=inviter_id,
-                to_id=uid,
-                group_id=group.id,
-                invitation=True,
-                pending_key=pending_key(RequestKind.GROUP, inviter_id, uid, group_id),
-            )
-        )
-        if created:
-            await announce(ctx.queue, [request_delivery(str(uid), request)])
-        invitations.append(request)
-    return invitations
-
-
-async def respond(
-    ctx: GroupContext, responder_id: PydanticObjectId, request: FriendRequest, accept: bool
-) -> FriendRequest:
-    """Answer a group request: the invitee answers an invitation, a manager a join request."""
-    group = await Group.get(request.group_id) if request.group_id else None
-    if group is None or group.dissolved:
-        raise not_found("Request")
-    if request.invitation:
-        if request.to_id != responder_id:
-            raise not_found("Request")
-        joiner = responder_id
-    else:
-        mine = await membership(id_of(group), responder_id)
-        if mine is None:
-            raise not_found("Request")
-        if mine.role not in MANAGERS:
-            raise forbidden("Only the group's owner or an admin can answer join requests")
-        joiner = request.from_id
-    if accept and group.member_count >= ctx.max_members:
-        raise bad_input(f"A group has at most {ctx.max_members} members")
-    status = RequestStatus.ACCEPTED if accept else RequestStatus.REJECTED
-    updated = await FriendRequest.get_pymongo_collection().find_one_and_update(
-        {"_id": request.id, "status": RequestStatus.PENDING.value},
-        {
-            "$set": {
-                "status": status.value,
-                "pending_key": f"{request.pending_key}:{request.id}",
-                "updated_at": utcnow(),
-            }
-        },
-        return_document=ReturnDocument.AFTER,
-    )
-    if updated is None:
-        raise ImchatError(ErrorCode.CONFLICT, "This request was already answered")
-    settled: FriendRequest = FriendRequest.model_validate(updated)
-    if accept:
-        name = await _names([joiner])
-        inviter = await _names([request.from_id]) if request.invitation else ""
-        text = f"{inviter} invited {name}" if request.invitation else f"{name} joined"
-        await _add_members(
-            ctx, group, request.from_id if request.invitation else responder_id, [joiner], text
-        )
-    audience = {request.from_id, request.to_id, responder_id}
-    await announce(ctx.queue, [request_delivery(str(uid), settled) for uid in audience])
-    return settled
-
-
 async def leave(ctx: GroupContext, user_id: PydanticObjectId, group_id: PydanticObjectId) -> bool:
     group, mine = await require_role(group_id, user_id)
     if mine.role == GroupRole.OWNER:
         raise forbidden("The owner must transfer ownership or dissolve the group to leave")
     await _remove_members(
-        ctx, group, user_id, [user_id], "MEMBER_LEFT", f"{await _names([user_id])} left"
+        ctx, group, user_id, [user_id], "MEMBER_LEFT", f"{await names_of([user_id])} left"
     )
     return True
 
@@ -383,7 +265,7 @@ async def remove_member(
         raise not_found("Member")
     if mine.role == GroupRole.ADMIN and target.role != GroupRole.MEMBER:
         raise forbidden("Admins can remove members, not other admins or the owner")
-    text = f"{await _names([actor_id])} removed {await _names([user_id])}"
+    text = f"{await names_of([actor_id])} removed {await names_of([user_id])}"
     await _remove_members(ctx, group, actor_id, [user_id], "MEMBER_REMOVED", text)
     return True
 
@@ -421,7 +303,7 @@ async def transfer_ownership(
     await target.set({"role": GroupRole.OWNER})
     await mine.set({"role": GroupRole.ADMIN})
     await group.set({"owner_id": user_id})
-    text = f"{await _names([actor_id])} made {await _names([user_id])} the owner"
+    text = f"{await names_of([actor_id])} made {await names_of([user_id])} the owner"
     await post_system_message(ctx.queue, ctx.dispatched, group.conversation_id, actor_id, text)
     await _announce_change(ctx, group, "OWNER_CHANGED", actor_id, [user_id], await _audience(group))
     return group
@@ -458,7 +340,7 @@ async def dissolve(
         ctx.dispatched,
         group.conversation_id,
         actor_id,
-        f"{await _names([actor_id])} dissolved the group",
+        f"{await names_of([actor_id])} dissolved the group",
     )
     await group.set({"dissolved": True})
     await Conversation.get_pymongo_collection().update_one(

@@ -6,7 +6,7 @@ from beanie import PydanticObjectId
 
 from imchat.errors import not_found
 from imchat.models import FriendRequest, RequestKind
-from imchat.services import groups
+from imchat.services import group_requests, groups
 from imchat.services.friends import answer_friend_request
 
 
@@ -20,5 +20,5 @@ async def respond_to_request(
     if request is None:
         raise not_found("Request")
     if request.kind == RequestKind.GROUP:
-        return await groups.respond(ctx, user_id, request, accept)
+        return await group_requests.respond(ctx, user_id, request, accept)
     return await answer_friend_request(ctx.queue, user_id, request, accept)
