@@ -15,30 +15,31 @@ import argparse
 import asyncio
 import contextlib
 import math
-import signal
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import psutil
 import uvloop
 
 from delivery_report import ModeResult, StepResult, describe, report, save_json
 from harness import (
     SECRET_KEY,
-    Child,
+    Idle,
+    Meter,
     Mongo,
+    Sample,
     broker_processes,
-    cpu_seconds,
     delete_queues,
     delete_queues_quietly,
+    exit_on_sigterm,
+    idle_rates,
     imchat_env,
-    machine_busy_seconds,
-    rss_bytes,
+    running,
+    settle,
     start_api,
     start_app,
     start_worker,
@@ -64,8 +65,6 @@ from seed import register_users
 
 MODES = ("bare", "relay", "embedded", "service")
 WARMUP_DRAIN_S = 60.0
-# Below this CPU use (in cores) the servers count as idle between steps.
-IDLE_CORES = 0.15
 # A p99 this far past the 50 ms bound means the system is saturated at this rate.
 SATURATED_P99_MS = 1000.0
 
@@ -83,69 +82,6 @@ class Options:
     deflate: bool
     register: str
     json_path: Path | None
-
-
-# --- readings ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Sample:
-    """Cumulative counters at one instant; a window's cost is the difference of two."""
-
-    at: float
-    cpu: dict[str, float]
-    mongo_requests: int | None
-    machine: float
-
-
-@dataclass
-class Meter:
-    """What to read for one system under test: its own processes, the database, brokers."""
-
-    servers: dict[str, psutil.Process]
-    mongo: Mongo | None
-    brokers: list[psutil.Process] = field(default_factory=list)
-    client: psutil.Process = field(default_factory=psutil.Process)
-
-    def groups(self) -> dict[str, list[psutil.Process]]:
-        groups = {name: [process] for name, process in self.servers.items()}
-        if self.mongo is not None:
-            groups["mongo"] = [self.mongo.ps]
-        if self.brokers:
-            groups["broker"] = self.brokers
-        groups["client"] = [self.client]
-        return groups
-
-    def sample(self) -> Sample:
-        cpu = {name: cpu_seconds(processes) for name, processes in self.groups().items()}
-        requests = self.mongo.requests() if self.mongo is not None else None
-        return Sample(time.perf_counter(), cpu, requests, machine_busy_seconds())
-
-    def busy_seconds(self) -> float:
-        """CPU spent so far by the servers and the database: what a backlog keeps busy."""
-        groups = self.groups()
-        return sum(cpu_seconds(groups[name]) for name in groups if name not in ("client", "broker"))
-
-    def rss(self) -> dict[str, int]:
-        return {name: rss_bytes([process]) for name, process in self.servers.items()}
-
-
-@dataclass(frozen=True)
-class Idle:
-    """Per-second cost of the system doing nothing with K sockets open (timers, pings),
-    subtracted from every loaded window so only the messages' work is counted."""
-
-    cpu_per_s: dict[str, float]
-    mongo_per_s: float
-
-
-def idle_rates(before: Sample, after: Sample) -> Idle:
-    seconds = after.at - before.at
-    cpu = {name: (after.cpu[name] - before.cpu[name]) / seconds for name in before.cpu}
-    mongo = 0.0
-    if before.mongo_requests is not None and after.mongo_requests is not None:
-        mongo = (after.mongo_requests - before.mongo_requests) / seconds
-    return Idle(cpu, mongo)
 
 
 def step_result(
@@ -187,19 +123,6 @@ def step_result(
 
 
 # --- one mode -------------------------------------------------------------------------------
-
-
-async def settle(meter: Meter, limit: float = 60.0) -> None:
-    """Wait until the servers and the database are idle again, so each step starts from an
-    empty system instead of inheriting the previous step's backlog."""
-    deadline = time.perf_counter() + limit
-    spent = meter.busy_seconds()
-    while time.perf_counter() < deadline:
-        await asyncio.sleep(0.5)
-        now = meter.busy_seconds()
-        if now - spent < IDLE_CORES * 0.5:
-            return
-        spent = now
 
 
 async def measure_step(
@@ -334,15 +257,6 @@ async def make_pairs(api_url: str, shared: Shared, options: Options) -> list[Pai
     return await befriend_pairs(api_url, users, options.concurrency)
 
 
-@contextlib.contextmanager
-def running(child: Child) -> Iterator[Child]:
-    """Registers a started child so it is stopped however the run ends."""
-    try:
-        yield child
-    finally:
-        child.stop()
-
-
 async def run_modes(
     options: Options, workdir: Path, stack: contextlib.ExitStack
 ) -> list[ModeResult]:
@@ -400,23 +314,9 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
     )
 
 
-def _exit_on_sigterm() -> Callable[[], None]:
-    """SIGTERM unwinds like Ctrl-C, so the children and queues are cleaned up."""
-
-    def handler(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, handler)
-
-    def restore() -> None:
-        signal.signal(signal.SIGTERM, previous)
-
-    return restore
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_options(argv)
-    restore = _exit_on_sigterm()
+    restore = exit_on_sigterm()
     try:
         # uvloop: the generator shares the cores with the servers, so keep it cheap.
         with (

@@ -11,12 +11,13 @@ import asyncio
 import contextlib
 import functools
 import os
+import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 AMQP_URL = os.environ.get("IMCHAT_BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 REDIS_URL = os.environ.get("IMCHAT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET_KEY = "bench-secret-key-that-is-long-enough-0123456789abcdef"
+# Below this CPU use (in cores) the servers count as idle between steps.
+IDLE_CORES = 0.15
 # Default of `imchat worker`'s settings; the tear-down must delete the same queues.
 DELIVERY_SHARDS = 16
 
@@ -245,3 +248,102 @@ async def delete_queues(namespace: str) -> None:
 def delete_queues_quietly(namespace: str) -> None:
     with contextlib.suppress(Exception):
         asyncio.run(delete_queues(namespace))
+
+
+# --- readings of a system under test ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Cumulative counters at one instant; a window's cost is the difference of two."""
+
+    at: float
+    cpu: dict[str, float]
+    mongo_requests: int | None
+    machine: float
+
+
+@dataclass
+class Meter:
+    """What to read for one system under test: its own processes, the database, brokers."""
+
+    servers: dict[str, psutil.Process]
+    mongo: Mongo | None
+    brokers: list[psutil.Process] = field(default_factory=list)
+    client: psutil.Process = field(default_factory=psutil.Process)
+
+    def groups(self) -> dict[str, list[psutil.Process]]:
+        groups = {name: [process] for name, process in self.servers.items()}
+        if self.mongo is not None:
+            groups["mongo"] = [self.mongo.ps]
+        if self.brokers:
+            groups["broker"] = self.brokers
+        groups["client"] = [self.client]
+        return groups
+
+    def sample(self) -> Sample:
+        cpu = {name: cpu_seconds(processes) for name, processes in self.groups().items()}
+        requests = self.mongo.requests() if self.mongo is not None else None
+        return Sample(time.perf_counter(), cpu, requests, machine_busy_seconds())
+
+    def busy_seconds(self) -> float:
+        """CPU spent so far by the servers and the database: what a backlog keeps busy."""
+        groups = self.groups()
+        return sum(cpu_seconds(groups[name]) for name in groups if name not in ("client", "broker"))
+
+    def rss(self) -> dict[str, int]:
+        return {name: rss_bytes([process]) for name, process in self.servers.items()}
+
+
+@dataclass(frozen=True)
+class Idle:
+    """Per-second cost of the system doing nothing with K sockets open (timers, pings),
+    subtracted from every loaded window so only the messages' work is counted."""
+
+    cpu_per_s: dict[str, float]
+    mongo_per_s: float
+
+
+def idle_rates(before: Sample, after: Sample) -> Idle:
+    seconds = after.at - before.at
+    cpu = {name: (after.cpu[name] - before.cpu[name]) / seconds for name in before.cpu}
+    mongo = 0.0
+    if before.mongo_requests is not None and after.mongo_requests is not None:
+        mongo = (after.mongo_requests - before.mongo_requests) / seconds
+    return Idle(cpu, mongo)
+
+
+async def settle(meter: Meter, limit: float = 60.0) -> None:
+    """Wait until the servers and the database are idle again, so each step starts from an
+    empty system instead of inheriting the previous step's backlog."""
+    deadline = time.perf_counter() + limit
+    spent = meter.busy_seconds()
+    while time.perf_counter() < deadline:
+        await asyncio.sleep(0.5)
+        now = meter.busy_seconds()
+        if now - spent < IDLE_CORES * 0.5:
+            return
+        spent = now
+
+
+@contextlib.contextmanager
+def running(child: Child) -> Iterator[Child]:
+    """Registers a started child so it is stopped however the run ends."""
+    try:
+        yield child
+    finally:
+        child.stop()
+
+
+def exit_on_sigterm() -> Callable[[], None]:
+    """SIGTERM unwinds like Ctrl-C, so the children and queues are cleaned up."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore

@@ -27,6 +27,8 @@ REGISTER = """mutation($u: String!, $p: String!) {
 REQUEST_FRIEND = "mutation($id: ID!) { requestFriend(userId: $id) { id } }"
 ACCEPT = "mutation($id: ID!) { respondToRequest(requestId: $id, accept: true) { id } }"
 FRIENDS = "query { friends { user { id } conversationId } }"
+CREATE_GROUP = """mutation($n: String!, $m: [ID!]) {
+  createGroup(name: $n, memberIds: $m) { id conversationId memberCount } }"""
 SEND = "mutation($input: SendMessageInput!) { sendMessage(input: $input) { id seq } }"
 RELAY_EVENTS = "subscription($u: String!) { events(user: $u) }"
 RELAY_SEND = "mutation($to: String!, $b: String!) { sendMessage(to: $to, body: $b) }"
@@ -96,7 +98,7 @@ class Ledger:
     def content(self, step: Step, index: int, due: float) -> str:
         return f"{step.number}:{index}:{due:.6f}"
 
-    def receive(self, content: str, now: float) -> None:
+    def receive(self, content: str, now: float, user_id: str = "") -> None:
         number, index, due = content.split(":")
         step = self.steps.get(int(number))
         if step is not None:
@@ -215,35 +217,37 @@ async def _graphql_subscribe(
     await ws.send_str(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
 
 
-class GraphQLTarget(_Sockets):
-    """imchat over its public API: HTTP POST for mutations, graphql-transport-ws for events."""
+class Receiver(Protocol):
+    """Where an `events` socket hands each message another user sent (its content)."""
 
-    def __init__(self, base_url: str, pairs: Sequence[Pair], deflate: bool = False) -> None:
+    def receive(self, content: str, now: float, user_id: str) -> None: ...
+
+
+class EventSockets(_Sockets):
+    """imchat over its public API: graphql-transport-ws `events` subscriptions, one per
+    user, and `sendMessage` over HTTP keep-alive."""
+
+    def __init__(self, base_url: str, users: Sequence[User], deflate: bool = False) -> None:
         super().__init__(deflate)
         self.url = f"{base_url}/graphql"
-        self.pair_list = list(pairs)
-        self.pairs = len(self.pair_list)
         self.headers = {
             user.id: {"authorization": f"Bearer {user.token}", "content-type": "application/json"}
-            for pair in self.pair_list
-            for user in (pair.first, pair.second)
+            for user in users
         }
 
-    def users(self) -> list[User]:
-        return [user for pair in self.pair_list for user in (pair.first, pair.second)]
+    async def subscribe_all(
+        self, users: Sequence[User], receiver: Receiver, concurrency: int
+    ) -> None:
+        await _bounded(concurrency, [partial(self._subscribe, user, receiver) for user in users])
 
-    async def connect(self, ledger: Ledger, users: Sequence[int], concurrency: int) -> None:
-        everyone = self.users()
-        await _bounded(concurrency, [partial(self._subscribe, everyone[i], ledger) for i in users])
-
-    async def _subscribe(self, user: User, ledger: Ledger) -> None:
+    async def _subscribe(self, user: User, receiver: Receiver) -> None:
         ws = await self._open(self.url.replace("http://", "ws://"), ("graphql-transport-ws",))
         init = {"authorization": f"Bearer {user.token}", "deviceType": "pc"}
         await _graphql_subscribe(ws, init, EVENTS)
-        self._listen(self._read(ws, user.id, ledger))
+        self._listen(self._read(ws, user.id, receiver))
 
     @staticmethod
-    async def _read(ws: aiohttp.ClientWebSocketResponse, me: str, ledger: Ledger) -> None:
+    async def _read(ws: aiohttp.ClientWebSocketResponse, me: str, receiver: Receiver) -> None:
         async for frame in ws:
             if frame.type != aiohttp.WSMsgType.TEXT:
                 continue
@@ -255,20 +259,40 @@ class GraphQLTarget(_Sockets):
             now = time.perf_counter()
             message = json.loads(data)["payload"]["data"]["events"]["message"]
             if message["sender"]["id"] != me:  # the sender's own copy is not a delivery
-                ledger.receive(message["content"], now)
+                receiver.receive(message["content"], now, me)
 
-    async def send(self, pair: int, forward: bool, content: str) -> str | None:
-        chosen = self.pair_list[pair]
-        sender = chosen.first if forward else chosen.second
+    async def send_message(self, sender: User, conversation_id: str, content: str) -> str | None:
+        """`sendMessage` as `sender`; None when accepted, else what went wrong."""
         variables = {
             "input": {
-                "conversationId": chosen.conversation_id,
+                "conversationId": conversation_id,
                 "content": content,
                 "clientId": uuid.uuid4().hex,
             }
         }
         body = json.dumps({"query": SEND, "variables": variables})
         return await self._post(self.url, body, self.headers[sender.id], b'{"data":{"sendMessage"')
+
+
+class GraphQLTarget(EventSockets):
+    """1:1 messages over friend pairs through imchat's public API."""
+
+    def __init__(self, base_url: str, pairs: Sequence[Pair], deflate: bool = False) -> None:
+        self.pair_list = list(pairs)
+        self.pairs = len(self.pair_list)
+        super().__init__(base_url, self.users(), deflate)
+
+    def users(self) -> list[User]:
+        return [user for pair in self.pair_list for user in (pair.first, pair.second)]
+
+    async def connect(self, ledger: Ledger, users: Sequence[int], concurrency: int) -> None:
+        everyone = self.users()
+        await self.subscribe_all([everyone[i] for i in users], ledger, concurrency)
+
+    async def send(self, pair: int, forward: bool, content: str) -> str | None:
+        chosen = self.pair_list[pair]
+        sender = chosen.first if forward else chosen.second
+        return await self.send_message(sender, chosen.conversation_id, content)
 
 
 class RelayTarget(_Sockets):
@@ -349,9 +373,16 @@ async def _register(session: aiohttp.ClientSession, url: str, username: str) -> 
     return User(data["register"]["user"]["id"], data["register"]["accessToken"])
 
 
-async def _befriend(session: aiohttp.ClientSession, url: str, first: User, second: User) -> Pair:
+async def _make_friends(
+    session: aiohttp.ClientSession, url: str, first: User, second: User
+) -> None:
+    """`first` asks, `second` accepts: both through the API."""
     request = await _graphql(session, url, REQUEST_FRIEND, first.token, id=second.id)
     await _graphql(session, url, ACCEPT, second.token, id=request["requestFriend"]["id"])
+
+
+async def _befriend(session: aiohttp.ClientSession, url: str, first: User, second: User) -> Pair:
+    await _make_friends(session, url, first, second)
     friends = await _graphql(session, url, FRIENDS, first.token)
     [entry] = friends["friends"]
     return Pair(first, second, entry["conversationId"])
@@ -378,6 +409,26 @@ async def befriend_pairs(base_url: str, users: Sequence[User], concurrency: int)
             for i in range(len(users) // 2)
         ]
         return await _bounded(concurrency, jobs)
+
+
+async def befriend_all(
+    base_url: str, owner: User, others: Sequence[User], concurrency: int
+) -> None:
+    """`owner` becomes friends with each of `others` through the API (request, accept)."""
+    url = f"{base_url}/graphql"
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
+        jobs = [partial(_make_friends, session, url, owner, other) for other in others]
+        await _bounded(concurrency, jobs)
+
+
+async def create_group(base_url: str, owner: User, name: str, members: Sequence[User]) -> str:
+    """`createGroup` with the owner's friends added directly; returns its conversation id."""
+    url = f"{base_url}/graphql"
+    ids = [member.id for member in members]
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
+        data = await _graphql(session, url, CREATE_GROUP, owner.token, n=name, m=ids)
+    conversation_id: str = data["createGroup"]["conversationId"]
+    return conversation_id
 
 
 # --- the open-loop driver ---------------------------------------------------------------------

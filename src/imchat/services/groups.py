@@ -1,4 +1,4 @@
-"""Groups: creation, join requests and invitations, roles, leaving, removal, dissolution.
+"""Groups: creation, adding members, roles, leaving, removal, dissolution, lookups.
 
 Membership lives in three places kept together here: the membership row (role), the
 conversation's `member_ids` (who may post and who receives), and the member row (read
