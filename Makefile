@@ -8,9 +8,9 @@ BIN := $(VENV)/bin
 # The web client (web-embed/, Vue + Vite) builds into the package so the wheel ships it.
 WEB := web-embed
 WEB_DIST := src/imchat/web/dist/index.html
-WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/index.html $(WEB)/embed.html $(WEB)/package.json \
-	$(WEB)/vite.config.ts $(WEB)/vite.lib.config.ts $(WEB)/tsconfig.json $(WEB)/tsconfig.lib.json \
-	$(WEB)/tsconfig.node.json -type f 2>/dev/null)
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/index.html $(WEB)/embed.html $(WEB)/graphiql.html \
+	$(WEB)/package.json $(WEB)/vite.config.ts $(WEB)/vite.lib.config.ts $(WEB)/tsconfig.json \
+	$(WEB)/tsconfig.lib.json $(WEB)/tsconfig.node.json -type f 2>/dev/null)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -17,6 +17,12 @@ export default defineConfig({
       input: {
         index: fileURLToPath(new URL('index.html', import.meta.url)),
         embed: fileURLToPath(new URL('embed.html', import.meta.url)),
+        // GraphiQL for /graphql (React + Monaco): its own entry, so / and /embed do not load it.
+        graphiql: fileURLToPath(new URL('graphiql.html', import.meta.url)),
+      },
+      // GraphiQL's React dependencies mark modules "use client"; that means nothing here.
+      onLog(level, log, handler) {
+        if (log.code !== 'MODULE_LEVEL_DIRECTIVE') handler(level, log)
       },
     },
   },

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any, TypedDict
 
 from beanie import PydanticObjectId
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -28,7 +29,7 @@ from imchat.runtime import Runtime, open_runtime
 from imchat.schema.context import Context
 from imchat.schema.root import build_schema
 from imchat.services.tokens import TokenIssuer
-from imchat.web.routes import embed_cors, web_routes
+from imchat.web.routes import embed_cors, graphiql_page, web_routes
 
 DEVICE_TYPES = ("pc", "mobile")
 
@@ -54,6 +55,27 @@ class ImchatGraphQL(GraphQL[Context, None]):
             except ImchatError as error:
                 context.auth_error = error
         return context
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Context,
+        root_value: None,
+        request_data: Any,
+    ) -> ExecutionResult:
+        # Strawberry runs a subscription sent by plain POST as a query, which can only fail
+        # obscurely; say where subscriptions live instead.
+        if _is_subscription(request_data.query, request_data.operation_name):
+            error = GraphQLError(
+                "Subscriptions run over WebSocket at /graphql (graphql-transport-ws)",
+                extensions={"code": str(ErrorCode.BAD_USER_INPUT)},
+            )
+            return ExecutionResult(data=None, errors=[error])
+        return await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -81,6 +103,21 @@ class ImchatGraphQL(GraphQL[Context, None]):
         device = params.get("deviceType")
         context.device_type = device if device in DEVICE_TYPES else "pc"
         return None
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # The bundled GraphiQL (web-embed), not Strawberry's page that loads it from a CDN.
+        return graphiql_page()
+
+
+def _is_subscription(query: str | None, operation_name: str | None) -> bool:
+    if not query or "subscription" not in query:
+        return False
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False  # reported by the normal path
+    operation = get_operation_ast(document, operation_name)
+    return operation is not None and operation.operation == OperationType.SUBSCRIPTION
 
 
 class BodySizeLimit:

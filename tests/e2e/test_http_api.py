@@ -217,3 +217,9 @@ async def test_search_page_size_is_bounded(server: Server, first: int) -> None:
         f=first,
     )
     assert code == "BAD_USER_INPUT"
+
+
+def test_a_subscription_sent_over_http_is_pointed_to_the_websocket(server: Server) -> None:
+    body = post(server, "subscription { events { __typename } }")
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "WebSocket" in body["errors"][0]["message"]

@@ -1,7 +1,8 @@
 // End-to-end tests in headless Chromium (Debian's /usr/bin/chromium, driven by
 // playwright-core): two people, one on a desktop and one on a phone, become friends and
 // chat; the network drops on one side; a third person on another desktop joins them in a
-// group (mentions, "Read by N", removal); a host page on another origin embeds /embed.
+// group (mentions, "Read by N", removal); a host page on another origin embeds /embed;
+// GraphiQL at /graphql, bundled and served by imchat, registers a user and subscribes.
 //
 // Needs a running imchat server. tests/e2e/browser/test_web_client.py starts one and runs
 // this file; by hand:
@@ -9,7 +10,7 @@
 // with IMCHAT_EMBED_ORIGINS=http://localhost:8766 set for the server.
 
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
+import { copyFileSync, mkdirSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { after, before, describe, test } from 'node:test'
 import { chromium } from 'playwright-core'
@@ -21,6 +22,7 @@ const EVIL_PORT = Number(process.env.EVIL_PORT ?? 8767)
 const HOST = `http://localhost:${HOST_PORT}`
 const EVIL = `http://127.0.0.1:${EVIL_PORT}`
 const ARTIFACTS = process.env.ARTIFACTS_DIR ?? new URL('../../test-artifacts/', import.meta.url).pathname
+const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url).pathname
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ARGS = [
   '--headless',
@@ -456,5 +458,77 @@ describe('imchat web client', { concurrency: false }, () => {
     await page.keyboard.press('Enter')
     await page.getByTestId('message').filter({ hasText: 'typed with the keyboard' }).waitFor({ timeout: WAIT })
     await narrow.close()
+  })
+
+  test('GraphiQL at /graphql comes from imchat itself: register, then subscribe with a token', async () => {
+    const context = await browser.newContext(DESKTOP)
+    const page = await context.newPage()
+    const origins = new Set()
+    page.on('request', (r) => origins.add(new URL(r.url()).origin))
+    page.on('websocket', (ws) => origins.add(new URL(ws.url()).origin.replace(/^ws/, 'http')))
+    await page.goto(`${IMCHAT}/graphql`)
+    const editor = page.locator('.graphiql-query-editor .monaco-editor')
+    const response = page.locator('.graphiql-response')
+    const responseText = async () => (await response.innerText()).replace(/\u00a0/g, ' ').replace(/\s+/g, ' ')
+    async function run(operation, { prettify = false } = {}) {
+      await editor.click()
+      await page.keyboard.press('ControlOrMeta+A')
+      await page.keyboard.press('Delete')
+      // insertText, as pasting does: Monaco's auto-closing brackets would double typed ones.
+      await page.keyboard.insertText(operation)
+      if (prettify) {
+        await page.getByRole('button', { name: /^Prettify query/ }).click()
+        await editor.locator('.view-line').nth(1).waitFor({ timeout: WAIT })
+        await editor.click() // the caret moves to the last line, "}", and the view scrolls home
+      }
+      await page.locator('.graphiql-execute-button').click()
+    }
+    await editor.waitFor({ timeout: WAIT })
+
+    const username = `graphiql_${suffix}`
+    await run(`mutation { register(username: "${username}", password: "${PASSWORD}") { user { id username } } }`, {
+      prettify: true,
+    })
+    await page.waitForFunction(() => /"id"/.test(document.querySelector('.graphiql-response')?.textContent ?? ''), null, { timeout: WAIT })
+    const { login } = await gql(
+      'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken user { id } } }',
+      { u: username, p: PASSWORD },
+    )
+    assert.match(await responseText(), new RegExp(`"id": "${login.user.id}"`))
+    await shot(page, 'graphiql')
+    copyFileSync(`${ARTIFACTS}/graphiql.png`, `${SCREENSHOTS}/graphiql.png`)
+
+    // The Authorization in the headers pane also authorises the subscription's WebSocket.
+    await page.getByRole('button', { name: 'Headers' }).click()
+    await page.locator('.graphiql-editor-tool .graphiql-editor:not(.hidden) .monaco-editor').click()
+    await page.keyboard.press('ControlOrMeta+A')
+    await page.keyboard.press('Delete')
+    await page.keyboard.insertText(JSON.stringify({ Authorization: `Bearer ${login.accessToken}` }))
+    const acked = new Promise((resolve, reject) => {
+      setTimeout(() => reject(new Error('no connection_ack on the WebSocket')), WAIT).unref()
+      page.on('websocket', (ws) =>
+        ws.on('framereceived', (frame) => String(frame.payload).includes('connection_ack') && resolve()),
+      )
+    })
+    await run('subscription { events { __typename } }')
+    await acked
+    await page.waitForTimeout(500) // the subscribe message follows the ack
+    const sender = await gql(
+      'mutation($u: String!, $p: String!) { register(username: $u, password: $p) { accessToken } }',
+      { u: `graphiql_friend_${suffix}`, p: PASSWORD },
+    )
+    await gql(
+      'mutation($id: ID!) { requestFriend(userId: $id, note: "hi from the API") { id } }',
+      { id: login.user.id },
+      sender.register.accessToken,
+    )
+    await page.waitForFunction(
+      () => /FriendRequestEvent/.test(document.querySelector('.graphiql-response')?.textContent ?? ''),
+      null,
+      { timeout: WAIT },
+    )
+    await shot(page, 'graphiql-subscription')
+    assert.deepEqual([...origins], [new URL(IMCHAT).origin], 'GraphiQL loads nothing from another origin')
+    await context.close()
   })
 })

@@ -1,4 +1,5 @@
-"""Serves the built web client: the chat app at /, the iframe mode at /embed, and assets."""
+"""Serves the built web client: the chat app at /, the iframe mode at /embed, GraphiQL for
+/graphql (see ImchatGraphQL.render_graphql_ide), and assets."""
 
 from __future__ import annotations
 
@@ -24,22 +25,46 @@ NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>imchat: web client no
 and reload; <code>make run</code> does it for you.</p>
 """
 
+GRAPHIQL_NOT_BUILT = """<!doctype html><meta charset="utf-8">
+<title>imchat: GraphiQL not built</title>
+<h1>GraphiQL is not built</h1>
+<p>GraphiQL is bundled with the web client and served from this server, never from a CDN.
+To build it, run <code>make web</code> (or
+<code>cd web-embed &amp;&amp; npm ci &amp;&amp; npm run build</code>) and reload;
+<code>make run</code> does it for you. Meanwhile the API answers POST requests here.</p>
+"""
+
 # The bundle has no inline script and no eval; styles may be set by Vue bindings.
 _CSP_BASE = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'"
 )
+# GraphiQL's stylesheet carries its fonts as data: URLs; Monaco's workers are bundle files.
+_CSP_GRAPHIQL = f"{_CSP_BASE}; font-src 'self' data:; worker-src 'self'; frame-ancestors 'self'"
+
+
+def _headers(csp: str) -> dict[str, str]:
+    return {
+        "Cache-Control": "no-cache",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "Content-Security-Policy": csp,
+    }
+
+
+def graphiql_page() -> Response:
+    """GraphiQL as built by web-embed (graphiql.html): every asset comes from /assets."""
+    html_file = DIST / "graphiql.html"
+    headers = _headers(_CSP_GRAPHIQL)
+    if not html_file.is_file():
+        return HTMLResponse(GRAPHIQL_NOT_BUILT, status_code=503, headers=headers)
+    return HTMLResponse(html_file.read_text(encoding="utf-8"), headers=headers)
 
 
 def _page(name: str, config: dict[str, object], frame_ancestors: str) -> Response:
     html_file = DIST / name
-    headers = {
-        "Cache-Control": "no-cache",
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "same-origin",
-        "Content-Security-Policy": f"{_CSP_BASE}; frame-ancestors {frame_ancestors}",
-    }
+    headers = _headers(f"{_CSP_BASE}; frame-ancestors {frame_ancestors}")
     if not html_file.is_file():
         return HTMLResponse(NOT_BUILT, status_code=503, headers=headers)
     # A JSON data block is never executed, so it needs no script-src exception; escaping
