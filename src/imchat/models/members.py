@@ -55,13 +55,8 @@ class Member(Document):
                 [("user_id", pymongo.ASCENDING), ("conversation_id", pymongo.ASCENDING)],
                 unique=True,
             ),
-            IndexModel(
-                [
-                    ("user_id", pymongo.ASCENDING),
-                    ("active", pymongo.ASCENDING),
-                    ("updated_at", pymongo.DESCENDING),
-                ]
-            ),
+            # The home list: my rows, newest activity first.
+            IndexModel([("user_id", pymongo.ASCENDING), ("updated_at", pymongo.DESCENDING)]),
             # readCount: how many members' cursors reached a seq.
             IndexModel(
                 [("conversation_id", pymongo.ASCENDING), ("last_read_seq", pymongo.ASCENDING)]

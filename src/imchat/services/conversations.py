@@ -29,9 +29,7 @@ async def member_of(
     Former members (who left or were removed) count only where `including_former` says so:
     they may still read history up to the point they left.
     """
-    member = await Member.find_one(
-        Member.user_id == user_id, Member.conversation_id == conversation_id
-    )
+    member = await Member.find_one({"user_id": user_id, "conversation_id": conversation_id})
     if member is None or not (member.active or including_former):
         raise not_found("Conversation")
     return member
@@ -92,21 +90,14 @@ async def list_conversations(
 ) -> Page:
     """Newest activity first, one indexed query."""
     size = check_page_size(first, default=50)
-    # Groups you left or were removed from stay listed (read-only), as chat apps show them.
-    query: dict[str, object] = {
-        "user_id": user_id,
-        "last_message": {"$ne": None},
-        "$or": [{"active": True}, {"left_after_seq": {"$ne": None}}],
-    }
+    # Every row is listed once it has a message: groups you left or were removed from stay
+    # (read-only, `active` false), as chat apps show them.
+    query: dict[str, object] = {"user_id": user_id, "last_message": {"$ne": None}}
     if after:
         stamp, member_id = _parse_cursor(after)
-        query["$and"] = [
-            {
-                "$or": [
-                    {"updated_at": {"$lt": stamp}},
-                    {"updated_at": stamp, "_id": {"$lt": member_id}},
-                ]
-            }
+        query["$or"] = [
+            {"updated_at": {"$lt": stamp}},
+            {"updated_at": stamp, "_id": {"$lt": member_id}},
         ]
     rows = (
         await Member.find(query)

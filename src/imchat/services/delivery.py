@@ -205,10 +205,14 @@ async def _apply_messages(deliveries: list[JsonDict]) -> None:
             "message"
         ].get("mention_ids", ())
         if user_id == message.sender_id:
-            # Your own message is read by you.
+            # Your own message is read by you, and so is everything before it.
             operations.append(
                 UpdateOne(
-                    {**row, **newer}, {"$set": changes, "$max": {"last_read_seq": message.seq}}
+                    {**row, **newer},
+                    {
+                        "$set": {**changes, "unread_count": 0, "unread_mentions": 0},
+                        "$max": {"last_read_seq": message.seq},
+                    },
                 )
             )
             continue

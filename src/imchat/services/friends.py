@@ -44,7 +44,7 @@ class FriendEntry:
 
 
 async def are_friends(user_id: PydanticObjectId, other_id: PydanticObjectId) -> bool:
-    row = await Friendship.find_one(Friendship.user_id == user_id, Friendship.friend_id == other_id)
+    row = await Friendship.find_one({"user_id": user_id, "friend_id": other_id})
     return row is not None
 
 
@@ -201,8 +201,7 @@ async def list_requests(
     query: dict[str, Any] = {"from_id": user_id}
     if direction == RequestDirection.INCOMING:
         managed = await GroupMembership.find(
-            GroupMembership.user_id == user_id,
-            {"role": {"$in": [GroupRole.OWNER.value, GroupRole.ADMIN.value]}},
+            {"user_id": user_id, "role": {"$in": [GroupRole.OWNER.value, GroupRole.ADMIN.value]}}
         ).to_list()
         query = {
             "$or": [

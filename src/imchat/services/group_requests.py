@@ -42,7 +42,7 @@ async def request_join(
     if not created:
         return request
     managers = await GroupMembership.find(
-        GroupMembership.group_id == group.id, {"role": {"$in": [r.value for r in MANAGERS]}}
+        {"group_id": group.id, "role": {"$in": [r.value for r in MANAGERS]}}
     ).to_list()
     await announce(ctx.queue, [request_delivery(str(m.user_id), request) for m in managers])
     return request

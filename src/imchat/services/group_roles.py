@@ -14,9 +14,7 @@ MANAGERS = (GroupRole.OWNER, GroupRole.ADMIN)
 async def membership(
     group_id: PydanticObjectId, user_id: PydanticObjectId
 ) -> GroupMembership | None:
-    return await GroupMembership.find_one(
-        GroupMembership.group_id == group_id, GroupMembership.user_id == user_id
-    )
+    return await GroupMembership.find_one({"group_id": group_id, "user_id": user_id})
 
 
 async def require_role(

@@ -50,7 +50,7 @@ async def events_after(
     user_id: PydanticObjectId, after_seq: int, limit: int = REPLAY_PAGE
 ) -> list[dict[str, Any]]:
     rows = (
-        await InboxEvent.find(InboxEvent.user_id == user_id, InboxEvent.event_seq > after_seq)
+        await InboxEvent.find({"user_id": user_id, "event_seq": {"$gt": after_seq}})
         .sort("event_seq")
         .limit(limit)
         .to_list()

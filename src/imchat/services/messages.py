@@ -85,9 +85,7 @@ async def send_message(
         await message.insert()
     except DuplicateKeyError:
         # A concurrent retry won the race: its message is the one.
-        first = await Message.find_one(
-            Message.sender_id == sender_id, Message.client_id == request.client_id
-        )
+        first = await Message.find_one({"sender_id": sender_id, "client_id": request.client_id})
         if first is None:
             raise ImchatError(ErrorCode.CONFLICT, "Retry the send") from None
         return first
