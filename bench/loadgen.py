@@ -145,10 +145,12 @@ class Pair:
 
 def _sessions(deflate: bool) -> tuple[aiohttp.ClientSession, aiohttp.ClientSession]:
     """One pooled session for requests, one unpooled for sockets (each socket holds a
-    connection of its session's pool, which would starve the senders)."""
+    connection of its session's pool, which would starve the senders). Idle pooled
+    connections are dropped after 3 s, before uvicorn's 5 s keep-alive timeout closes them
+    under a request ("Can not write request body" after an idle baseline)."""
     timeout = aiohttp.ClientTimeout(total=30)
     http = aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=64, force_close=False), timeout=timeout
+        connector=aiohttp.TCPConnector(limit=64, keepalive_timeout=3), timeout=timeout
     )
     ws = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=timeout)
     return http, ws
