@@ -68,10 +68,6 @@ class Settings(BaseSettings):
         return list(dict.fromkeys([*self.allowed_origins, *self.embed_origins]))
 
     @property
-    def embedded_database(self) -> bool:
-        return self.mongodb_url is None
-
-    @property
     def embedded_messaging(self) -> bool:
         """No broker configured: queue and pub/sub run inside the one `imchat serve` process."""
         if bool(self.amqp_url) != bool(self.redis_url):

@@ -12,7 +12,7 @@ from beanie import PydanticObjectId
 from imchat.models import Group
 from imchat.schema.context import Info
 from imchat.schema.group_types import GroupChange
-from imchat.schema.types import FriendRequestType, GroupSummaryNode, UserType
+from imchat.schema.types import FriendRequestType, GroupSummaryNode, UserType, load_user
 from imchat.services.conversations import read_count
 
 
@@ -28,11 +28,6 @@ class MessageKind(Enum):
 class ConversationKind(Enum):
     DIRECT = "DIRECT"
     GROUP = "GROUP"
-
-
-async def _user(info: Info, user_id: str) -> UserType | None:
-    user = await info.context.services.users.get(PydanticObjectId(user_id))
-    return UserType.from_model(user) if user else None
 
 
 @strawberry.type(name="Message")
@@ -60,15 +55,7 @@ class MessageNode:
 
     @strawberry.field
     async def sender(self, info: Info) -> UserType:
-        user = await _user(info, self.sender_id)
-        if user is None:
-            return UserType(
-                id=strawberry.ID(self.sender_id),
-                username="deleted",
-                display_name="Deleted user",
-                avatar_url=None,
-            )
-        return user
+        return await load_user(info, PydanticObjectId(self.sender_id))
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> MessageNode:
@@ -118,7 +105,7 @@ class ConversationNode:
     @strawberry.field
     async def peer(self, info: Info) -> UserType | None:
         """The other person of a direct conversation."""
-        return await _user(info, self.peer_id) if self.peer_id else None
+        return await load_user(info, PydanticObjectId(self.peer_id)) if self.peer_id else None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ConversationNode:

@@ -11,7 +11,7 @@ from beanie import PydanticObjectId
 from imchat.models import Group as GroupDocument
 from imchat.models import GroupMembership
 from imchat.schema.context import Info
-from imchat.schema.types import UserType
+from imchat.schema.types import UserType, load_user
 from imchat.services import groups
 
 
@@ -34,18 +34,6 @@ class GroupChange(Enum):
     DISSOLVED = "DISSOLVED"
 
 
-async def _user(info: Info, user_id: PydanticObjectId) -> UserType:
-    user = await info.context.services.users.get(user_id)
-    if user is None:
-        return UserType(
-            id=strawberry.ID(str(user_id)),
-            username="deleted",
-            display_name="Deleted user",
-            avatar_url=None,
-        )
-    return UserType.from_model(user)
-
-
 @strawberry.type(name="GroupMember")
 class GroupMemberNode:
     role: GroupRoleKind
@@ -54,7 +42,7 @@ class GroupMemberNode:
 
     @strawberry.field
     async def user(self, info: Info) -> UserType:
-        return await _user(info, self.user_id)
+        return await load_user(info, self.user_id)
 
     @classmethod
     def from_model(cls, row: GroupMembership) -> GroupMemberNode:
@@ -88,7 +76,7 @@ class GroupNode:
 
     @strawberry.field
     async def owner(self, info: Info) -> UserType:
-        return await _user(info, self.owner_id)
+        return await load_user(info, self.owner_id)
 
     @strawberry.field
     async def members(

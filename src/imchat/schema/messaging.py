@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator
 from typing import Any
 
 import strawberry
 from beanie import PydanticObjectId
 
-from imchat.channels import user_channel
 from imchat.errors import bad_input
 from imchat.models import FriendRequest, MessageType
 from imchat.schema.chat_types import (
@@ -151,17 +149,13 @@ class MessagingMutation:
     @strawberry.mutation(permission_classes=AUTHENTICATED)
     async def typing(self, info: Info, conversation_id: strawberry.ID) -> bool:
         """Tell the others you are typing; false when suppressed by the rate limit."""
-        me = info.context.require_user()
-        conversation = parse_id(conversation_id, "conversationId")
         services = info.context.services
-        recipients = await messages.typing_recipients(services.typing, me, conversation)
-        if not recipients:
-            return False
-        event = json.dumps(
-            {"type": "typing", "conversation_id": str(conversation), "user_id": str(me)}
+        return await messages.announce_typing(
+            services.typing,
+            services.pubsub,
+            info.context.require_user(),
+            parse_id(conversation_id, "conversationId"),
         )
-        await services.pubsub.publish_many([(user_channel(str(r)), event) for r in recipients])
-        return True
 
 
 async def _to_graphql(event: dict[str, Any], info: Info) -> ChatEvent | None:

@@ -12,6 +12,7 @@ from beanie import PydanticObjectId
 from imchat.models import FriendRequest as FriendRequestDocument
 from imchat.models import Group as GroupDocument
 from imchat.models import User as UserDocument
+from imchat.schema.context import Info
 from imchat.services.friends import FriendEntry
 
 
@@ -49,6 +50,19 @@ class UserType:
             display_name=user.display_name,
             avatar_url=user.avatar_url,
         )
+
+
+async def load_user(info: Info, user_id: PydanticObjectId) -> UserType:
+    """A user for display; a deleted account shows as a placeholder, never as an error."""
+    user = await info.context.services.users.get(user_id)
+    if user is None:
+        return UserType(
+            id=strawberry.ID(str(user_id)),
+            username="deleted",
+            display_name="Deleted user",
+            avatar_url=None,
+        )
+    return UserType.from_model(user)
 
 
 @strawberry.type

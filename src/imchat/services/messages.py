@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from beanie import PydanticObjectId, SortDirection
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from imchat.channels import user_channel
 from imchat.errors import ErrorCode, ImchatError, bad_input
 from imchat.models import Conversation, Member, Message, MessageType
 from imchat.models.ids import id_of
@@ -17,7 +19,7 @@ from imchat.services.conversations import allocate_seq, member_of
 from imchat.services.events import announce, message_deliveries, read_deliveries
 from imchat.services.group_roles import check_may_mention_all
 from imchat.services.outbox import DispatchLog
-from imchat.services.ports import DeliveryQueue
+from imchat.services.ports import DeliveryQueue, LivePublisher
 from imchat.services.validation import MAX_PAGE_SIZE, check_text
 
 MAX_TEXT_LENGTH = 10_000
@@ -261,14 +263,22 @@ class TypingLimiter:
         return True
 
 
-async def typing_recipients(
-    limiter: TypingLimiter, user_id: PydanticObjectId, conversation_id: PydanticObjectId
-) -> list[PydanticObjectId]:
-    """The other members to tell that the user is typing; empty when rate-limited."""
+async def announce_typing(
+    limiter: TypingLimiter,
+    live: LivePublisher,
+    user_id: PydanticObjectId,
+    conversation_id: PydanticObjectId,
+) -> bool:
+    """Tell the other members, live only, that the user is typing; False when rate-limited."""
     await member_of(user_id, conversation_id)
     if not limiter.allow(user_id, conversation_id):
-        return []
+        return False
     conversation = await Conversation.get(conversation_id)
     if conversation is None:
-        return []
-    return [m for m in conversation.member_ids if m != user_id]
+        return False
+    event = json.dumps(
+        {"type": "typing", "conversation_id": str(conversation_id), "user_id": str(user_id)}
+    )
+    others = [m for m in conversation.member_ids if m != user_id]
+    await live.publish_many([(user_channel(str(m)), event) for m in others])
+    return bool(others)

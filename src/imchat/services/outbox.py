@@ -47,7 +47,6 @@ class DispatchLog:
                 await self.flush()
             except Exception:
                 log.warning("Could not mark messages dispatched; the sweeper will cover them")
-        # unreachable: cancelled by the owner
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):

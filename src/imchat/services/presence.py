@@ -23,10 +23,6 @@ class PresenceStore(Protocol):
         ...
 
 
-async def online_devices(store: PresenceStore, user_ids: Sequence[str]) -> dict[str, list[str]]:
-    return await store.devices(user_ids)
-
-
 async def set_presence(
     store: PresenceStore, live: LivePublisher, user_id: PydanticObjectId, device: str, delta: int
 ) -> None:

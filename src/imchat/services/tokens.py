@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import jwt
 
@@ -48,12 +48,13 @@ class TokenIssuer:
 
     def is_embed(self, token: str) -> bool:
         """Whether a valid access token was minted for an embed (see `issue_embed`)."""
-        self.verify(token, "access")
-        claims = jwt.decode(token, self.secret_key, algorithms=[_ALGORITHM])
-        return claims.get("emb") is True
+        return self._claims(token, "access").get("emb") is True
 
     def verify(self, token: str, token_type: TokenType) -> str:
         """The user id a valid token of this type names; UNAUTHENTICATED otherwise."""
+        return str(self._claims(token, token_type)["sub"])
+
+    def _claims(self, token: str, token_type: TokenType) -> dict[str, Any]:
         try:
             claims = jwt.decode(
                 token,
@@ -67,7 +68,7 @@ class TokenIssuer:
             raise unauthenticated("Invalid token") from None
         if claims.get("typ") != token_type or not isinstance(claims.get("sub"), str):
             raise unauthenticated("Invalid token")
-        return str(claims["sub"])
+        return claims
 
     def user_from_bearer(self, header: str | None) -> str | None:
         """The user id of an `Authorization: Bearer` value; None when there is none."""
