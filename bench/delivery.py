@@ -16,14 +16,11 @@ import asyncio
 import contextlib
 import math
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
-import uvloop
 
 from delivery_report import ModeResult, StepResult, describe, report, save_json
 from harness import (
@@ -35,9 +32,9 @@ from harness import (
     broker_processes,
     delete_queues,
     delete_queues_quietly,
-    exit_on_sigterm,
     idle_rates,
     imchat_env,
+    run_benchmark,
     running,
     settle,
     start_api,
@@ -316,17 +313,7 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_options(argv)
-    restore = exit_on_sigterm()
-    try:
-        # uvloop: the generator shares the cores with the servers, so keep it cheap.
-        with (
-            tempfile.TemporaryDirectory(prefix="imchat-bench-") as tmp,
-            contextlib.ExitStack() as stack,
-            asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner,
-        ):
-            results = runner.run(run_modes(options, Path(tmp), stack))
-    finally:
-        restore()
+    results = run_benchmark(lambda tmp, stack: run_modes(options, tmp, stack))
     print("\n" + report(results, options.sockets, options.duration))
     if options.json_path is not None:
         save_json(options.json_path, results, asdict(options))

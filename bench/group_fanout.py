@@ -18,7 +18,6 @@ import contextlib
 import json
 import math
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Sequence
@@ -26,7 +25,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import psutil
-import uvloop
 
 from delivery_report import cpu_model, fmt, table
 from harness import (
@@ -38,9 +36,9 @@ from harness import (
     broker_processes,
     delete_queues,
     delete_queues_quietly,
-    exit_on_sigterm,
     idle_rates,
     imchat_env,
+    run_benchmark,
     running,
     settle,
     start_api,
@@ -437,16 +435,7 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_options(argv)
-    restore = exit_on_sigterm()
-    try:
-        with (
-            tempfile.TemporaryDirectory(prefix="imchat-bench-") as tmp,
-            contextlib.ExitStack() as stack,
-            asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner,
-        ):
-            results = runner.run(run_modes(options, Path(tmp), stack))
-    finally:
-        restore()
+    results = run_benchmark(lambda tmp, stack: run_modes(options, tmp, stack))
     print("\n" + report(results))
     if options.json_path is not None:
         data = {"options": asdict(options), "results": [asdict(r) for r in results]}

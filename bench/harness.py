@@ -14,14 +14,17 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import psutil
+import uvloop
 from pymongo import MongoClient
 
 from imchat.adapters.embedded_mongo import EmbeddedMongo, free_port
@@ -347,3 +350,24 @@ def exit_on_sigterm() -> Callable[[], None]:
         signal.signal(signal.SIGTERM, previous)
 
     return restore
+
+
+T = TypeVar("T")
+
+
+def run_benchmark(
+    run: Callable[[Path, contextlib.ExitStack[bool | None]], Coroutine[Any, Any, T]],
+) -> T:
+    """Run a benchmark in a temporary folder, with an exit stack for the processes it
+    starts, on uvloop (the load generator shares the cores with the servers, so keep it
+    cheap); SIGTERM unwinds like Ctrl-C so everything is cleaned up."""
+    restore = exit_on_sigterm()
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="imchat-bench-") as tmp,
+            contextlib.ExitStack() as stack,
+            asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner,
+        ):
+            return runner.run(run(Path(tmp), stack))
+    finally:
+        restore()
