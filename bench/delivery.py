@@ -98,6 +98,11 @@ def step_result(
         if idle is not None:
             requests -= idle.mongo_per_s * window
         round_trips = max(requests, 0.0) / delivered
+    operations = {
+        name: (count - before.mongo_operations.get(name, 0)) / delivered
+        for name, count in after.mongo_operations.items()
+        if count > before.mongo_operations.get(name, 0)
+    }
     latencies = sorted(step.latencies.values())
     ours = sum(after.cpu[name] - before.cpu[name] for name in before.cpu)
     return StepResult(
@@ -114,6 +119,7 @@ def step_result(
         window_s=window,
         cpu_us=cpu,
         mongo_round_trips=round_trips,
+        mongo_operations=operations,
         other_cores=max(after.machine - before.machine - ours, 0.0) / window,
         errors=dict(step.errors),
     )

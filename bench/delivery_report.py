@@ -41,6 +41,9 @@ class StepResult:
     # Cores busy with processes that are not part of this run (other users of the machine).
     other_cores: float
     errors: dict[str, int] = field(default_factory=dict)
+    # Database operations per delivered message by collection and kind (SecantusDB's `top`;
+    # the idle baseline is not subtracted, so at low rates this runs a little high).
+    mongo_operations: dict[str, float] = field(default_factory=dict)
 
     @property
     def lossless(self) -> bool:
@@ -167,7 +170,29 @@ def mode_table(result: ModeResult) -> str:
         f"\nmax sustainable rate (p99 ≤ {P99_BOUND_MS:.0f} ms, all delivered): "
         f"{result.max_sustainable or 'none'} msg/s · RSS per subscribed socket: {rss}{setup}"
     )
-    return f"### {result.mode}\n\n" + table(header, rows) + summary + "".join(failures)
+    return (
+        f"### {result.mode}\n\n"
+        + table(header, rows)
+        + summary
+        + "".join(failures)
+        + operations_breakdown(result.steps)
+    )
+
+
+def operations_breakdown(steps: Sequence[StepResult]) -> str:
+    lines = [
+        f"\n- {step.rate}/s: "
+        + ", ".join(
+            f"{name} {per_message:.2f}"
+            for name, per_message in sorted(step.mongo_operations.items(), key=lambda kv: -kv[1])
+            if per_message >= 0.01
+        )
+        for step in steps
+        if step.mongo_operations
+    ]
+    if not lines:
+        return ""
+    return "\n\nMongoDB operations per message, by collection:" + "".join(lines)
 
 
 def side_by_side(results: Sequence[ModeResult]) -> str:

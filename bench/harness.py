@@ -208,6 +208,18 @@ class Mongo:
         status = self.client.admin.command("serverStatus")
         return int(status["network"]["numRequests"])
 
+    def operations(self) -> dict[str, int]:
+        """Operations answered so far per collection and kind (`top`), e.g. "inbox insert"."""
+        totals = self.client.admin.command("top")["totals"]
+        counts: dict[str, int] = {}
+        for namespace, kinds in totals.items():
+            if not isinstance(kinds, dict) or namespace.startswith(("admin.", "local.")):
+                continue
+            collection = namespace.split(".", 1)[1]
+            for kind in ("queries", "getmore", "insert", "update", "remove", "commands"):
+                counts[f"{collection} {kind}"] = int(kinds[kind]["count"])
+        return counts
+
     def stop(self) -> None:
         self.client.close()
         self.server.stop()
@@ -264,6 +276,7 @@ class Sample:
     cpu: dict[str, float]
     mongo_requests: int | None
     machine: float
+    mongo_operations: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -287,7 +300,8 @@ class Meter:
     def sample(self) -> Sample:
         cpu = {name: cpu_seconds(processes) for name, processes in self.groups().items()}
         requests = self.mongo.requests() if self.mongo is not None else None
-        return Sample(time.perf_counter(), cpu, requests, machine_busy_seconds())
+        operations = self.mongo.operations() if self.mongo is not None else {}
+        return Sample(time.perf_counter(), cpu, requests, machine_busy_seconds(), operations)
 
     def busy_seconds(self) -> float:
         """CPU spent so far by the servers and the database: what a backlog keeps busy."""

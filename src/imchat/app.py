@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import gc
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,6 +25,7 @@ from strawberry.types import ExecutionResult
 from imchat.adapters.database import database_ready
 from imchat.config import Settings
 from imchat.errors import ErrorCode, ImchatError, unauthenticated
+from imchat.gc_policy import freeze_now, run_gc_policy
 from imchat.runtime import Runtime, open_runtime
 from imchat.schema.context import Context
 from imchat.schema.root import build_schema
@@ -187,11 +188,12 @@ def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         async with open_runtime(settings, "api") as runtime:
-            # Long-lived start-up objects need never be scanned by the collector again;
-            # full collections of a large heap were what set p99 (STACK.md).
-            gc.collect()
-            gc.freeze()
-            yield {"runtime": runtime}
+            freeze_now()
+            policy = asyncio.create_task(run_gc_policy())
+            try:
+                yield {"runtime": runtime}
+            finally:
+                policy.cancel()
 
     graphql = ImchatGraphQL(
         build_schema(settings),

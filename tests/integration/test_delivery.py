@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 
@@ -141,3 +142,25 @@ async def test_large_recipient_lists_become_one_fanout_the_worker_expands(
     await fan_out(expanded, [Incoming(fanout, redelivered=False)])
     assert [d["user_id"] for d in expanded.sent] == [str(u) for u in message.recipient_ids]
     assert {d["source"] for d in expanded.sent} == {fanout["source"]}
+
+
+async def test_concurrent_sends_to_one_conversation_take_distinct_consecutive_seqs(
+    events: RecordingEvents,
+) -> None:
+    ann, bob = await create_user("ann"), await create_user("bob")
+    await befriend(events, ann, bob)
+
+    async def send(sender: object, to: object, i: int) -> Message:
+        return await messages.send_message(
+            events,
+            DispatchLog(),
+            uid(sender),
+            messages.SendMessageRequest(client_id=f"c{i}", content=f"m{i}", to_user_id=uid(to)),
+        )
+
+    sent = await asyncio.gather(
+        *(send(ann, bob, i) if i % 2 else send(bob, ann, i) for i in range(40))
+    )
+    assert sorted(m.seq for m in sent) == list(range(1, 41))
+    stored = await Message.find_all().sort("seq").to_list()
+    assert [(m.seq, m.client_id) for m in stored] == sorted((m.seq, m.client_id) for m in sent)

@@ -25,6 +25,8 @@ class Conversation(Document):
     pair_key: str
     group_id: PydanticObjectId | None = None
     last_seq: int = 0
+    # The most recent seq claims, newest last (see services.conversations.claim_seq).
+    seq_claims: list[int] = Field(default_factory=list)
     # False while nobody may post: a direct pair that is no longer friends.
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)

@@ -8,14 +8,13 @@ import uuid
 from dataclasses import dataclass
 
 from beanie import PydanticObjectId, SortDirection
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from imchat.channels import user_channel
 from imchat.errors import ErrorCode, ImchatError, bad_input
 from imchat.models import Conversation, Member, Message, MessageType
 from imchat.models.ids import id_of
-from imchat.services.conversations import allocate_seq, member_of
+from imchat.services.conversations import allocate_seq, claim_seq, member_of
 from imchat.services.events import announce, message_deliveries, read_deliveries
 from imchat.services.group_roles import check_may_mention_all
 from imchat.services.outbox import DispatchLog
@@ -104,17 +103,13 @@ async def post_system_message(
     text: str,
 ) -> Message:
     """A SYSTEM message ("Ann added Bob") to everyone currently in the conversation."""
-    found = await Conversation.get_pymongo_collection().find_one_and_update(
-        {"_id": conversation_id},
-        {"$inc": {"last_seq": 1}},
-        return_document=ReturnDocument.AFTER,
-    )
-    if found is None:
+    claimed = await claim_seq({"_id": conversation_id})
+    if claimed is None:
         raise ImchatError(ErrorCode.NOT_FOUND, "Conversation not found")
-    conversation = Conversation.model_validate(found)
+    conversation, seq = claimed
     message = Message(
         conversation_id=conversation_id,
-        seq=conversation.last_seq,
+        seq=seq,
         sender_id=actor_id,
         type=MessageType.SYSTEM,
         content=text,
