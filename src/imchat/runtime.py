@@ -110,7 +110,10 @@ async def open_runtime(settings: Settings, role: Role = "api") -> AsyncIterator[
             stack.push_async_callback(rabbit.stop)
             pubsub, presence, queue = redis_pubsub, redis_presence, rabbit
 
-        dispatched = DispatchLog()
+        # Well inside the sweeper's grace period, so it does not re-announce what the queue
+        # confirmed; at most once a second, so at chat rates the flag costs a small
+        # fraction of a database round trip per message.
+        dispatched = DispatchLog(interval=min(1.0, settings.outbox_grace_seconds / 5))
         if role in ("api", "all"):
             stack.push_async_callback(dispatched.close)
             await stack.enter_async_context(_background("dispatch-log", dispatched.run()))

@@ -9,6 +9,7 @@ from imchat.models import Group, GroupMembership, GroupRole, Member, Message, Me
 from imchat.services import group_requests, groups, messages
 from imchat.services.outbox import DispatchLog
 from imchat.services.requests import respond_to_request
+from imchat.services.seqs import SeqHints
 from tests.factories import befriend, create_user, uid
 from tests.integration.conftest import RecordingEvents
 
@@ -49,6 +50,7 @@ async def send(
     return await messages.send_message(
         events,
         DispatchLog(),
+        SeqHints(),
         uid(user),
         messages.SendMessageRequest(
             client_id=f"{text}-{uid(user)}",

@@ -9,6 +9,7 @@ import pytest
 from imchat.models import InboxEvent, Message
 from imchat.services import inbox, messages
 from imchat.services.outbox import DispatchLog, sweep_undispatched
+from imchat.services.seqs import SeqHints
 from tests.factories import befriend, create_user, uid
 from tests.integration.conftest import RecordingEvents
 
@@ -28,6 +29,7 @@ async def test_a_message_the_broker_never_confirmed_is_announced_by_the_sweeper(
     sent = await messages.send_message(
         BrokenQueue(),
         DispatchLog(),
+        SeqHints(),
         uid(ann),
         messages.SendMessageRequest(client_id="c1", content="while down", to_user_id=uid(bob)),
     )
@@ -52,6 +54,7 @@ async def test_confirmed_messages_are_marked_dispatched_in_one_write(
         await messages.send_message(
             events,
             log,
+            SeqHints(),
             uid(ann),
             messages.SendMessageRequest(client_id=f"d{i}", content="ok", to_user_id=uid(bob)),
         )

@@ -15,6 +15,7 @@ from imchat.services.messages import TypingLimiter
 from imchat.services.outbox import DispatchLog
 from imchat.services.ports import DeliveryQueue, PubSub
 from imchat.services.presence import PresenceStore
+from imchat.services.seqs import SeqHints
 from imchat.services.tokens import TokenIssuer
 
 
@@ -27,6 +28,7 @@ class Services:
     presence: PresenceStore
     dispatched: DispatchLog
     typing: TypingLimiter = field(default_factory=TypingLimiter)
+    seq_hints: SeqHints = field(default_factory=SeqHints)
     users: UserCache = field(default_factory=UserCache)
 
 

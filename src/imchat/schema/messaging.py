@@ -120,6 +120,7 @@ class MessagingMutation:
         sent = await messages.send_message(
             services.queue,
             services.dispatched,
+            services.seq_hints,
             info.context.require_user(),
             messages.SendMessageRequest(
                 client_id=input.client_id,

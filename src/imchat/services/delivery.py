@@ -20,7 +20,6 @@ from pymongo.errors import BulkWriteError
 
 from imchat.channels import user_channel
 from imchat.models import InboxEvent, LastMessage, Member, UserState
-from imchat.services.conversations import unread_totals
 from imchat.services.events import JsonDict, conversation_json, expand_fanout
 from imchat.services.ports import DeliveryQueue, LivePublisher
 from imchat.types import Incoming
@@ -98,8 +97,9 @@ class InboxWriter:
                 failed = pending[inserted]
                 problem = (error.details.get("writeErrors") or [{}])[0]
                 if "source" in str(problem.get("keyPattern") or problem.get("errmsg", "")):
-                    # Stored by an earlier attempt at this batch: nothing to add.
-                    pending = pending[inserted + 1 :]
+                    # Stored before (an earlier attempt, or a copy the outbox re-announced):
+                    # drop every such event of the rest at once, not one per attempt.
+                    pending = await _drop_already_stored(pending[inserted:])
                 else:
                     # Another worker wrote for this user meanwhile: re-read its counter.
                     self._last_seq.pop(failed.user_id, None)
@@ -159,19 +159,32 @@ def _unique(items: list[Incoming]) -> list[JsonDict]:
     return unique
 
 
-async def _drop_already_applied(deliveries: list[JsonDict]) -> list[JsonDict]:
-    users = list({PydanticObjectId(d["user_id"]) for d in deliveries})
-    sources = list({d["source"] for d in deliveries})
+async def _stored_sources(pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (user, source) pairs the inbox already holds."""
+    if not pairs:
+        return set()
     present = (
         await InboxEvent.get_pymongo_collection()
         .find(
-            {"user_id": {"$in": users}, "source": {"$in": sources}},
+            {
+                "user_id": {"$in": list({PydanticObjectId(user) for user, _ in pairs})},
+                "source": {"$in": list({source for _, source in pairs})},
+            },
             projection={"user_id": True, "source": True},
         )
         .to_list()
     )
-    done = {(str(row["user_id"]), row["source"]) for row in present}
+    return {(str(row["user_id"]), row["source"]) for row in present}
+
+
+async def _drop_already_applied(deliveries: list[JsonDict]) -> list[JsonDict]:
+    done = await _stored_sources({(d["user_id"], d["source"]) for d in deliveries})
     return [d for d in deliveries if (d["user_id"], d["source"]) not in done]
+
+
+async def _drop_already_stored(events: list[PendingEvent]) -> list[PendingEvent]:
+    done = await _stored_sources({(str(e.user_id), e.source) for e in events})
+    return [e for e in events if (str(e.user_id), e.source) not in done]
 
 
 async def _apply_messages(deliveries: list[JsonDict]) -> None:
@@ -247,17 +260,38 @@ def _needs_conversation(delivery: JsonDict) -> UserConversation | None:
 async def _read_state(
     deliveries: list[JsonDict],
 ) -> tuple[dict[UserConversation, Member], dict[PydanticObjectId, int]]:
+    """The member rows the batch touched, and each affected user's unread total."""
     wanted = {pair for pair in map(_needs_conversation, deliveries) if pair is not None}
     if not wanted:
         return {}, {}
     users = list({user for user, _ in wanted})
     conversations = list({conversation for _, conversation in wanted})
-    rows = await Member.find(
-        {"user_id": {"$in": users}, "conversation_id": {"$in": conversations}}
-    ).to_list()
-    members = {(m.user_id, m.conversation_id): m for m in rows}
-    await _settle_read_ahead(rows)
-    return members, await unread_totals(users)
+    # One round trip for both: the touched rows and every row that adds to a total. The
+    # `$or` sits in a second stage because SecantusDB plans a top-level `$or` as a
+    # collection scan; the first stage is an indexed lookup by user.
+    cursor = await Member.get_pymongo_collection().aggregate(
+        [
+            {"$match": {"user_id": {"$in": users}}},
+            {
+                "$match": {
+                    "$or": [
+                        {"conversation_id": {"$in": conversations}},
+                        {"active": True, "unread_count": {"$gt": 0}},
+                    ]
+                }
+            },
+        ]
+    )
+    rows = [Member.model_validate(doc) async for doc in cursor]
+    members = {
+        (m.user_id, m.conversation_id): m for m in rows if (m.user_id, m.conversation_id) in wanted
+    }
+    await _settle_read_ahead(list(members.values()))
+    totals = dict.fromkeys(users, 0)
+    for member in rows:
+        if member.active:
+            totals[member.user_id] += member.unread_count
+    return members, totals
 
 
 async def _settle_read_ahead(rows: list[Member]) -> None:

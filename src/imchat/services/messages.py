@@ -14,11 +14,12 @@ from imchat.channels import user_channel
 from imchat.errors import ErrorCode, ImchatError, bad_input
 from imchat.models import Conversation, Member, Message, MessageType
 from imchat.models.ids import id_of
-from imchat.services.conversations import allocate_seq, claim_seq, member_of
+from imchat.services.conversations import member_of
 from imchat.services.events import announce, message_deliveries, read_deliveries
 from imchat.services.group_roles import check_may_mention_all
 from imchat.services.outbox import DispatchLog
 from imchat.services.ports import DeliveryQueue, LivePublisher
+from imchat.services.seqs import SeqHints, allocate_seq, claim_seq
 from imchat.services.validation import MAX_PAGE_SIZE, check_text
 
 MAX_TEXT_LENGTH = 10_000
@@ -55,6 +56,7 @@ def check_message(request: SendMessageRequest) -> str:
 async def send_message(
     queue: DeliveryQueue,
     dispatched: DispatchLog,
+    hints: SeqHints,
     sender_id: PydanticObjectId,
     request: SendMessageRequest,
 ) -> Message:
@@ -67,11 +69,11 @@ async def send_message(
     # The seq comes from one atomic increment, so order never depends on clocks. A retried
     # send takes a seq too and then meets the unique (sender, clientId) index: seqs only
     # ever increase, and may skip a number.
-    conversation, seq = await allocate_seq(sender_id, request.conversation_id, request.to_user_id)
-    members = set(conversation.member_ids)
+    claim = await allocate_seq(sender_id, request.conversation_id, request.to_user_id, hints)
+    members = set(claim.member_ids)
     message = Message(
-        conversation_id=conversation.id,
-        seq=seq,
+        conversation_id=claim.conversation_id,
+        seq=claim.seq,
         sender_id=sender_id,
         type=request.type,
         content=text,
@@ -80,7 +82,7 @@ async def send_message(
         # member may have left between the client's render and this send.
         mention_ids=[m for m in dict.fromkeys(request.mentions) if m in members and m != sender_id],
         mention_all=request.mention_all,
-        recipient_ids=conversation.member_ids,
+        recipient_ids=list(claim.member_ids),
     )
     try:
         await message.insert()
@@ -103,18 +105,17 @@ async def post_system_message(
     text: str,
 ) -> Message:
     """A SYSTEM message ("Ann added Bob") to everyone currently in the conversation."""
-    claimed = await claim_seq({"_id": conversation_id})
-    if claimed is None:
+    claim = await claim_seq({"_id": conversation_id})
+    if claim is None:
         raise ImchatError(ErrorCode.NOT_FOUND, "Conversation not found")
-    conversation, seq = claimed
     message = Message(
         conversation_id=conversation_id,
-        seq=seq,
+        seq=claim.seq,
         sender_id=actor_id,
         type=MessageType.SYSTEM,
         content=text,
         client_id=f"system:{uuid.uuid4().hex}",
-        recipient_ids=conversation.member_ids,
+        recipient_ids=list(claim.member_ids),
     )
     await message.insert()
     if await announce(queue, message_deliveries(message)):

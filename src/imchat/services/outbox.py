@@ -25,8 +25,6 @@ class DispatchLog:
     which the worker recognises and ignores.
     """
 
-    # Well inside the sweeper's grace period (5 s by default), and long enough that at
-    # chat rates the flag costs a small fraction of a database round trip per message.
     def __init__(self, interval: float = 1.0) -> None:
         self._pending: set[PydanticObjectId] = set()
         self._interval = interval
