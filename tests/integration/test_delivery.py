@@ -92,6 +92,40 @@ async def test_a_repeated_delivery_in_one_batch_is_applied_once(events: Recordin
     assert row is not None and row.unread_count == 1
 
 
+async def test_messages_announced_out_of_seq_order_all_count_and_the_newest_is_shown(
+    events: RecordingEvents,
+) -> None:
+    _, bob, sent = await _chat(events, 3)
+    by_seq = sorted(events.for_user(bob.id), key=lambda d: d["message"]["seq"])
+    writer = InboxWriter(RecordingLive())
+    # Racing senders: seq 3 is announced first, then 1 and 2.
+    for delivery in (by_seq[2], by_seq[0], by_seq[1]):
+        await writer.handle([Incoming(delivery, False)])
+    row = await Member.find_one(Member.user_id == bob.id)  # type: ignore[attr-defined]
+    assert row is not None and row.unread_count == 3
+    assert row.last_message is not None and row.last_message.seq == sent[-1].seq
+    assert row.last_delivered_seq == sent[-1].seq
+
+
+async def test_a_message_text_that_looks_like_an_expression_is_stored_as_written(
+    events: RecordingEvents,
+) -> None:
+    ann, bob = await create_user("ann"), await create_user("bob")
+    await befriend(events, ann, bob)
+    events.sent.clear()
+    await messages.send_message(
+        events,
+        DispatchLog(),
+        SeqHints(),
+        uid(ann),
+        messages.SendMessageRequest(client_id="x", content="$unread_count", to_user_id=uid(bob)),
+    )
+    await InboxWriter(RecordingLive()).handle(_incoming(events))
+    row = await Member.find_one(Member.user_id == bob.id)  # type: ignore[attr-defined]
+    assert row is not None and row.last_message is not None
+    assert row.last_message.content == "$unread_count"
+
+
 async def test_event_seqs_stay_gapless_when_another_worker_took_over(
     events: RecordingEvents,
 ) -> None:

@@ -38,8 +38,11 @@ class Member(Document):
     last_read_seq: int = 0
     # Direct conversations: how far the other person has read (for "Read" marks).
     peer_last_read_seq: int = 0
-    # Highest message seq applied to this row; makes a redelivered message a no-op.
+    # Highest message seq applied to this row.
     last_delivered_seq: int = 0
+    # The seqs applied most recently, in arrival order: a message whose seq is here (or is
+    # older than the window services.delivery keeps) is not applied again.
+    applied_seqs: list[int] = Field(default_factory=list)
     unread_count: int = 0
     unread_mentions: int = 0
     # Set when the member left or was removed: they may read history up to here only.

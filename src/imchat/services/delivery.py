@@ -202,50 +202,65 @@ async def _apply_messages(deliveries: list[JsonDict]) -> None:
                     {"$max": {"peer_last_read_seq": delivery["up_to_seq"]}},
                 )
             )
-        if delivery["kind"] != "message":
-            continue
-        message = LastMessage.model_validate(delivery["message"])
-        user_id = PydanticObjectId(delivery["user_id"])
-        row = {"user_id": user_id, "conversation_id": message.conversation_id}
-        newer = {"last_delivered_seq": {"$lt": message.seq}}
-        changes: dict[str, Any] = {
-            "last_delivered_seq": message.seq,
-            "last_message": message.model_dump(),
-            "updated_at": message.created_at,
-        }
-        counts = message.type != "SYSTEM"
+        if delivery["kind"] == "message":
+            operations.append(_apply_message(delivery))
+    if operations:
+        await Member.get_pymongo_collection().bulk_write(operations, ordered=True)
+
+
+# Racing senders in one conversation can be announced out of seq order (11 before 10), so
+# a message applies in any order, once: its seq is checked against the last APPLIED_KEPT
+# applied seqs. One arriving more than APPLIED_WINDOW seqs behind the newest is taken as
+# applied (it cannot have been evicted from a list twice the window's size).
+APPLIED_WINDOW = 32
+APPLIED_KEPT = 2 * APPLIED_WINDOW
+
+
+def _apply_message(delivery: JsonDict) -> UpdateOne:
+    """One member row after one message: newest message summary, unread, own read cursor."""
+    message = LastMessage.model_validate(delivery["message"])
+    user_id = PydanticObjectId(delivery["user_id"])
+    seq = message.seq
+    newest = {"$lt": ["$last_delivered_seq", seq]}
+
+    def if_newest(then: object, otherwise: object) -> JsonDict:
+        return {"$cond": [newest, then, otherwise]}
+
+    changes: JsonDict = {
+        "last_delivered_seq": {"$max": ["$last_delivered_seq", seq]},
+        # $literal: message text is data, never an expression ("$price" stays "$price").
+        "last_message": if_newest({"$literal": message.model_dump()}, "$last_message"),
+        "updated_at": if_newest(message.created_at, "$updated_at"),
+        "applied_seqs": {
+            "$slice": [
+                {"$concatArrays": [{"$ifNull": ["$applied_seqs", []]}, [seq]]},
+                -APPLIED_KEPT,
+            ]
+        },
+    }
+    if user_id == message.sender_id:
+        # Your own message is read by you, and so is everything before it.
+        changes["last_read_seq"] = {"$max": ["$last_read_seq", seq]}
+        changes["unread_count"] = if_newest(0, "$unread_count")
+        changes["unread_mentions"] = if_newest(0, "$unread_mentions")
+    elif message.type != "SYSTEM":
+        # ("Ann added Bob" is news, not something left unread.) Counted even if markRead
+        # already passed it (rare: the reader was faster than the worker);
+        # _settle_read_ahead takes that back after the write.
         mentioned = delivery["message"].get("mention_all") or str(user_id) in delivery[
             "message"
         ].get("mention_ids", ())
-        if user_id == message.sender_id:
-            # Your own message is read by you, and so is everything before it.
-            operations.append(
-                UpdateOne(
-                    {**row, **newer},
-                    {
-                        "$set": {**changes, "unread_count": 0, "unread_mentions": 0},
-                        "$max": {"last_read_seq": message.seq},
-                    },
-                )
-            )
-            continue
-        if not counts:
-            # "Ann added Bob" is news, not something left unread.
-            operations.append(UpdateOne({**row, **newer}, {"$set": changes}))
-            continue
-        # Counted as unread even if markRead already passed it (rare: the reader was
-        # faster than the worker); _settle_read_ahead takes that back after the write.
-        operations.append(
-            UpdateOne(
-                {**row, **newer},
-                {
-                    "$set": changes,
-                    "$inc": {"unread_count": 1, "unread_mentions": 1 if mentioned else 0},
-                },
-            )
-        )
-    if operations:
-        await Member.get_pymongo_collection().bulk_write(operations, ordered=True)
+        changes["unread_count"] = {"$add": ["$unread_count", 1]}
+        changes["unread_mentions"] = {"$add": ["$unread_mentions", 1 if mentioned else 0]}
+    return UpdateOne(
+        {
+            "user_id": user_id,
+            "conversation_id": message.conversation_id,
+            "applied_seqs": {"$ne": seq},
+            "last_delivered_seq": {"$lt": seq + APPLIED_WINDOW},
+        },
+        [{"$set": changes}],
+    )
 
 
 def _needs_conversation(delivery: JsonDict) -> UserConversation | None:
