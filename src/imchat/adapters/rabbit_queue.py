@@ -234,13 +234,12 @@ class RabbitQueue:
             await handle(items)
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("Delivery batch failed; returning it to the queue")
-            for message in accepted:
-                with contextlib.suppress(Exception):
-                    await message.nack(requeue=True)
-            await asyncio.sleep(0.5)
-            return
+        except Exception as error:
+            # Not a nack per message: the deliveries prefetched behind this batch would be
+            # handled before the requeued ones, out of order. Dropping the connection
+            # returns this batch and everything after it to the queue, in order.
+            log.exception("Delivery batch failed; reconnecting so it is redelivered in order")
+            raise ConnectionError("delivery batch failed") from error
         for message in accepted:
             # A channel lost after the work is done only means a harmless redelivery.
             with contextlib.suppress(Exception):
