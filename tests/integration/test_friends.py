@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from beanie import PydanticObjectId
 
@@ -121,6 +123,25 @@ async def test_a_request_is_answered_once(events: RecordingEvents) -> None:
         await friends.respond_to_request(events, uid(bob), request.id, accept=True)
     assert again.value.code == ErrorCode.CONFLICT
     assert not await friends.are_friends(uid(ann), uid(bob))
+
+
+async def test_two_answers_racing_settle_the_request_once(events: RecordingEvents) -> None:
+    ann, bob = await create_user("ann"), await create_user("bob")
+    request = await friends.request_friend(events, uid(ann), uid(bob), None)
+    assert request.id is not None
+    outcomes = await asyncio.gather(
+        friends.respond_to_request(events, uid(bob), request.id, accept=True),
+        friends.respond_to_request(events, uid(bob), request.id, accept=False),
+        return_exceptions=True,
+    )
+    refused = [o for o in outcomes if isinstance(o, ImchatError)]
+    settled = [o for o in outcomes if isinstance(o, FriendRequest)]
+    assert [r.code for r in refused] == [ErrorCode.CONFLICT] and len(settled) == 1
+    stored = await FriendRequest.get(request.id)
+    assert stored is not None and stored.status == settled[0].status
+    assert await friends.are_friends(uid(ann), uid(bob)) == (
+        settled[0].status == RequestStatus.ACCEPTED
+    )
 
 
 async def test_rejecting_creates_no_friendship_and_allows_a_later_request(

@@ -7,9 +7,8 @@ from enum import StrEnum
 from typing import Any, cast
 
 from beanie import PydanticObjectId
-from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from imchat.errors import ErrorCode, ImchatError, bad_input, forbidden, not_found
 from imchat.models import (
@@ -113,7 +112,6 @@ async def answer_friend_request(
     queue: DeliveryQueue, user_id: PydanticObjectId, request: FriendRequest, accept: bool
 ) -> FriendRequest:
     """Only the addressee answers, once; accepting befriends in one transaction."""
-    request_id = request.id
     if user_id not in (request.from_id, request.to_id):
         raise not_found("Request")
     if request.to_id != user_id:
@@ -123,30 +121,46 @@ async def answer_friend_request(
 
     status = RequestStatus.ACCEPTED if accept else RequestStatus.REJECTED
     collection = FriendRequest.get_pymongo_collection()
-    async with (
-        collection.database.client.start_session() as session,
-        await session.start_transaction(),
-    ):
-        updated = await collection.find_one_and_update(
-            {"_id": request_id, "status": RequestStatus.PENDING.value},
-            {
-                "$set": {
-                    "status": status.value,
-                    "pending_key": f"{request.pending_key}:{request_id}",
-                    "updated_at": utcnow(),
-                }
-            },
-            session=session,
-            return_document=ReturnDocument.AFTER,
-        )
-        if updated is None:
-            raise ImchatError(ErrorCode.CONFLICT, "This request was already answered")
-        if accept:
-            await _befriend(request.from_id, request.to_id, session)
-    settled: FriendRequest = FriendRequest.model_validate(updated)
+    try:
+        async with (
+            collection.database.client.start_session() as session,
+            await session.start_transaction(),
+        ):
+            settled = await settle_request(request, status, session)
+            if accept:
+                await _befriend(request.from_id, request.to_id, session)
+    except PyMongoError as error:
+        # Another answer's transaction holds the request: it wins, this one changed nothing.
+        if error.has_error_label("TransientTransactionError"):
+            raise ImchatError(ErrorCode.CONFLICT, "This request was already answered") from None
+        raise
     await announce(
         queue, [request_delivery(str(uid), settled) for uid in (request.from_id, request.to_id)]
     )
+    return settled
+
+
+async def settle_request(
+    request: FriendRequest, status: RequestStatus, session: AsyncClientSession | None = None
+) -> FriendRequest:
+    """Move a pending request to its answer, once; CONFLICT if it was answered meanwhile.
+
+    A guarded update_one, not findAndModify (a collection scan on SecantusDB: see
+    services/seqs.py); the answered request is the one we had, with what we set.
+    """
+    changes = {
+        "status": status.value,
+        "pending_key": f"{request.pending_key}:{request.id}",
+        "updated_at": utcnow(),
+    }
+    result = await FriendRequest.get_pymongo_collection().update_one(
+        {"_id": request.id, "status": RequestStatus.PENDING.value},
+        {"$set": changes},
+        session=session,
+    )
+    if result.matched_count == 0:
+        raise ImchatError(ErrorCode.CONFLICT, "This request was already answered")
+    settled: FriendRequest = request.model_copy(update={**changes, "status": status})
     return settled
 
 
@@ -158,15 +172,21 @@ async def _befriend(
     fresh = Conversation(
         kind=ConversationKind.DIRECT, member_ids=[a, b], pair_key=direct_pair_key(a, b)
     )
-    conversation = await Conversation.get_pymongo_collection().find_one_and_update(
+    conversations = Conversation.get_pymongo_collection()
+    # update_one + a read by the unique pair key, not findAndModify (a collection scan on
+    # SecantusDB: see services/seqs.py).
+    upserted = await conversations.update_one(
         {"pair_key": fresh.pair_key},
         {"$setOnInsert": fresh.model_dump(exclude={"id", "active"}), "$set": {"active": True}},
         upsert=True,
-        return_document=ReturnDocument.AFTER,
         session=session,
     )
-    # An upsert with ReturnDocument.AFTER always returns the document.
-    conversation_id = cast(dict[str, Any], conversation)["_id"]
+    conversation_id = upserted.upserted_id
+    if conversation_id is None:
+        existing = await conversations.find_one(
+            {"pair_key": fresh.pair_key}, projection={"_id": True}, session=session
+        )
+        conversation_id = cast(dict[str, Any], existing)["_id"]
     for user_id, friend_id in ((a, b), (b, a)):
         row = Friendship(user_id=user_id, friend_id=friend_id, conversation_id=conversation_id)
         await Friendship.get_pymongo_collection().update_one(

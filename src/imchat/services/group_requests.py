@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from beanie import PydanticObjectId
-from pymongo import ReturnDocument
 
 from imchat.errors import ErrorCode, ImchatError, bad_input, forbidden, not_found
 from imchat.models import FriendRequest, Group, GroupMembership, RequestKind, RequestStatus
-from imchat.models.clock import utcnow
 from imchat.models.ids import id_of
 from imchat.models.requests import pending_key
 from imchat.services.events import announce, request_delivery
-from imchat.services.friends import are_friends, open_request
+from imchat.services.friends import are_friends, open_request, settle_request
 from imchat.services.group_roles import MANAGERS, membership, require_role
 from imchat.services.groups import GroupContext, add_members, names_of
 from imchat.services.validation import MAX_NOTE_LENGTH, check_text
@@ -104,20 +102,7 @@ async def respond(
     if accept and group.member_count >= ctx.max_members:
         raise bad_input(f"A group has at most {ctx.max_members} members")
     status = RequestStatus.ACCEPTED if accept else RequestStatus.REJECTED
-    updated = await FriendRequest.get_pymongo_collection().find_one_and_update(
-        {"_id": request.id, "status": RequestStatus.PENDING.value},
-        {
-            "$set": {
-                "status": status.value,
-                "pending_key": f"{request.pending_key}:{request.id}",
-                "updated_at": utcnow(),
-            }
-        },
-        return_document=ReturnDocument.AFTER,
-    )
-    if updated is None:
-        raise ImchatError(ErrorCode.CONFLICT, "This request was already answered")
-    settled: FriendRequest = FriendRequest.model_validate(updated)
+    settled = await settle_request(request, status)
     if accept:
         name = await names_of([joiner])
         inviter = await names_of([request.from_id]) if request.invitation else ""

@@ -13,7 +13,6 @@ import uuid
 from dataclasses import dataclass
 
 from beanie import PydanticObjectId
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from imchat.errors import bad_input, forbidden, not_found
@@ -175,12 +174,13 @@ async def add_members(
     fresh = [uid for uid in dict.fromkeys(user_ids) if await membership(id_of(group), uid) is None]
     if not fresh:
         return
-    grown = await Group.get_pymongo_collection().find_one_and_update(
+    # Guarded update_one calls, not findAndModify: SecantusDB answers that with a
+    # collection scan (services/seqs.py).
+    grown = await Group.get_pymongo_collection().update_one(
         {"_id": group.id, "member_count": {"$lte": ctx.max_members - len(fresh)}},
         {"$inc": {"member_count": len(fresh)}},
-        return_document=ReturnDocument.AFTER,
     )
-    if grown is None:
+    if grown.matched_count == 0:
         raise bad_input(f"A group has at most {ctx.max_members} members")
     added: list[PydanticObjectId] = []
     for uid in fresh:
@@ -195,17 +195,23 @@ async def add_members(
         )
     if not added:
         return
-    conversation = await Conversation.get_pymongo_collection().find_one_and_update(
-        {"_id": group.conversation_id},
-        {"$addToSet": {"member_ids": {"$each": added}}},
-        return_document=ReturnDocument.AFTER,
+    conversations = Conversation.get_pymongo_collection()
+    # The seq is read before the members change: a newcomer may see a message sent in
+    # between in history, never miss one that reached them live.
+    before = await conversations.find_one({"_id": group.conversation_id})
+    await conversations.update_one(
+        {"_id": group.conversation_id}, {"$addToSet": {"member_ids": {"$each": added}}}
     )
-    last_seq = int(conversation["last_seq"]) if conversation else 0
+    last_seq = int(before["last_seq"]) if before else 0
     await _upsert_member_rows(
         group, added, joined_after_seq=last_seq if group.history_from_join else 0
     )
     await post_system_message(ctx.queue, ctx.dispatched, group.conversation_id, actor_id, text)
-    members = [PydanticObjectId(m) for m in (conversation or {}).get("member_ids", [])]
+    members = list(
+        dict.fromkeys(
+            [*(PydanticObjectId(m) for m in (before or {}).get("member_ids", [])), *added]
+        )
+    )
     await _announce_change(ctx, group, "MEMBERS_ADDED", actor_id, added, members)
 
 
@@ -227,11 +233,11 @@ async def _remove_members(
     await Group.get_pymongo_collection().update_one(
         {"_id": group.id}, {"$inc": {"member_count": -result.deleted_count}}
     )
-    conversation = await Conversation.get_pymongo_collection().find_one_and_update(
-        {"_id": group.conversation_id},
-        {"$pull": {"member_ids": {"$in": user_ids}}},
-        return_document=ReturnDocument.AFTER,
+    conversations = Conversation.get_pymongo_collection()
+    await conversations.update_one(
+        {"_id": group.conversation_id}, {"$pull": {"member_ids": {"$in": user_ids}}}
     )
+    conversation = await conversations.find_one({"_id": group.conversation_id})
     await Member.get_pymongo_collection().update_many(
         {"conversation_id": group.conversation_id, "user_id": {"$in": user_ids}},
         {"$set": {"active": False, "left_after_seq": notice.seq}},
