@@ -60,6 +60,13 @@ class Member(Document):
             ),
             # The home list: my rows, newest activity first.
             IndexModel([("user_id", pymongo.ASCENDING), ("updated_at", pymongo.DESCENDING)]),
+            # Unread totals: only the rows that add to one, so a user with thousands of
+            # read conversations costs nothing here.
+            IndexModel(
+                [("user_id", pymongo.ASCENDING)],
+                name="unread_by_user",
+                partialFilterExpression={"unread_count": {"$gt": 0}, "active": True},
+            ),
             # readCount: how many members' cursors reached a seq.
             IndexModel(
                 [("conversation_id", pymongo.ASCENDING), ("last_read_seq", pymongo.ASCENDING)]

@@ -73,14 +73,19 @@ async def unread_totals(user_ids: list[PydanticObjectId]) -> dict[PydanticObject
     """Each user's unread total, summed from their member rows (always repairable)."""
     if not user_ids:
         return {}
-    pipeline: list[dict[str, object]] = [
-        {"$match": {"user_id": {"$in": user_ids}, "active": True, "unread_count": {"$gt": 0}}},
-        {"$group": {"_id": "$user_id", "total": {"$sum": "$unread_count"}}},
-    ]
-    rows = await Member.get_pymongo_collection().aggregate(pipeline)
+    # This exact shape is served by the partial index `unread_by_user`, which holds only
+    # rows that add to a total.
+    rows = (
+        await Member.get_pymongo_collection()
+        .find(
+            {"user_id": {"$in": user_ids}, "unread_count": {"$gt": 0}, "active": True},
+            projection={"user_id": True, "unread_count": True},
+        )
+        .to_list()
+    )
     totals = dict.fromkeys(user_ids, 0)
-    async for row in rows:
-        totals[PydanticObjectId(row["_id"])] = int(row["total"])
+    for row in rows:
+        totals[PydanticObjectId(row["user_id"])] += int(row["unread_count"])
     return totals
 
 
