@@ -24,6 +24,7 @@ from imchat.adapters.rabbit_queue import RabbitQueue
 from imchat.adapters.redis_pubsub import RedisPubSub
 from imchat.config import ConfigurationError, Settings
 from imchat.schema.context import Services
+from imchat.services.migrations import migrate
 from imchat.services.outbox import DispatchLog
 from imchat.services.ports import PubSub
 from imchat.services.presence import PresenceStore
@@ -84,6 +85,7 @@ async def open_runtime(settings: Settings, role: Role = "api") -> AsyncIterator[
             log.info("Embedded SecantusDB listening on %s", url)
         mongo = await open_database(url, settings.database_name)
         stack.push_async_callback(mongo.close)
+        await migrate()
 
         pubsub: PubSub
         presence: PresenceStore

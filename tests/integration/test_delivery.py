@@ -191,3 +191,17 @@ async def test_a_batch_of_copies_the_outbox_re_announced_is_absorbed_in_one_pass
     await InboxWriter(again).handle(_incoming(events, redelivered=False))
     assert await InboxEvent.find_all().count() == stored
     assert again.published == []
+
+
+async def test_member_rows_stored_without_a_row_key_get_one_at_start_up(
+    events: RecordingEvents,
+) -> None:
+    from imchat.services.migrations import backfill_member_row_keys
+
+    _, bob, _ = await _chat(events, 1)
+    collection = Member.get_pymongo_collection()
+    await collection.update_many({}, {"$unset": {"row_key": ""}})
+    assert await backfill_member_row_keys() == 2
+    row = await collection.find_one({"user_id": bob.id})
+    assert row is not None and row["row_key"] == f"{bob.id}:{row['conversation_id']}"
+    assert await backfill_member_row_keys() == 0

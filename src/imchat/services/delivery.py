@@ -20,6 +20,7 @@ from pymongo.errors import BulkWriteError
 
 from imchat.channels import user_channel
 from imchat.models import InboxEvent, LastMessage, Member, UserState
+from imchat.models.members import row_key
 from imchat.services.events import JsonDict, conversation_json, expand_fanout
 from imchat.services.ports import DeliveryQueue, LivePublisher
 from imchat.types import Incoming
@@ -300,33 +301,21 @@ async def _read_state(
     if not wanted:
         return {}, {}
     users = list({user for user, _ in wanted})
-    by_conversation: dict[PydanticObjectId, list[PydanticObjectId]] = {}
-    for user, conversation in wanted:
-        by_conversation.setdefault(conversation, []).append(user)
     collection = Member.get_pymongo_collection()
-    # Indexed reads side by side, each touching only rows it returns. SecantusDB plans a
-    # top-level `$or` as a collection scan, and serves `user_id $in` with `conversation_id
-    # $in` by walking every row of those users (20 ms for a user with 1,000 conversations)
-    # or of those conversations (83 ms for a group of 1,000): so one read per
-    # conversation (its users `$in`, the conversation by equality: 60 of 1,000 members in
-    # 4.6 ms), and the rows that add to a total from the partial index that holds only
-    # those.
-    *touched, counted = await asyncio.gather(
-        *(
-            collection.find(
-                {"user_id": {"$in": members}, "conversation_id": conversation}
-            ).to_list()
-            for conversation, members in by_conversation.items()
-        ),
+    # Two indexed reads side by side, each touching only the rows it returns: the touched
+    # rows by their one-field key, and the rows that add to a total from the partial
+    # index that holds only those. (SecantusDB plans a top-level `$or` as a collection
+    # scan, and serves `$in` on user_id and conversation_id by walking every row of those
+    # users or conversations: 20 ms for a user with 1,000 conversations, 85 ms for 60
+    # members of a group of 1,000; bench/secantus_shapes.py.)
+    touched, counted = await asyncio.gather(
+        collection.find({"row_key": {"$in": [row_key(u, c) for u, c in wanted]}}).to_list(),
         collection.find(
             {"user_id": {"$in": users}, "unread_count": {"$gt": 0}, "active": True},
             projection={"user_id": True, "conversation_id": True, "unread_count": True},
         ).to_list(),
     )
-    members = {
-        (m.user_id, m.conversation_id): m
-        for m in map(Member.model_validate, (row for rows in touched for row in rows))
-    }
+    members = {(m.user_id, m.conversation_id): m for m in map(Member.model_validate, touched)}
     await _settle_read_ahead(list(members.values()))
     unread = {(row["user_id"], row["conversation_id"]): row["unread_count"] for row in counted}
     # Touched rows are newer than the other read (and settled): theirs is the count.
