@@ -68,11 +68,13 @@ async def member_rows(db: AsyncDatabase[Doc]) -> None:
     ] + [{"user_id": user, "conversation_id": group, "unread_count": 1} for user in crowd]
     for doc in rows:
         doc |= {"active": True, "last_delivered_seq": 0, "last_message": {"content": "x" * 200}}
+        doc["row_key"] = f"{doc['user_id']}:{doc['conversation_id']}"
     await members.insert_many(rows)
     await members.create_indexes(
         [
             IndexModel([("user_id", 1), ("conversation_id", 1)], unique=True),
             IndexModel([("user_id", 1), ("updated_at", -1)]),
+            IndexModel([("row_key", 1)]),
             IndexModel([("conversation_id", 1), ("last_read_seq", 1)]),
             IndexModel(
                 [("user_id", 1)],
@@ -104,6 +106,14 @@ async def member_rows(db: AsyncDatabase[Doc]) -> None:
         (
             "group of 1,000, 60 members: `user_id $in` + `conversation_id` equal",
             {"user_id": {"$in": shard}, "conversation_id": group},
+        ),
+        (
+            "heavy user: exact rows by `row_key $in`",
+            {"row_key": {"$in": [f"{heavy}:{mine}", f"{crowd[5]}:{group}"]}},
+        ),
+        (
+            "group of 1,000, 60 members: exact rows by `row_key $in`",
+            {"row_key": {"$in": [f"{user}:{group}" for user in shard]}},
         ),
         (
             "heavy user: unread rows, `user_id $in` (partial index)",
