@@ -107,6 +107,19 @@ async def test_messages_announced_out_of_seq_order_all_count_and_the_newest_is_s
     assert row.last_delivered_seq == sent[-1].seq
 
 
+async def test_reading_while_messages_arrive_out_of_order_counts_each_unread_once(
+    events: RecordingEvents,
+) -> None:
+    _, bob, sent = await _chat(events, 3)
+    by_seq = sorted(events.for_user(bob.id), key=lambda d: d["message"]["seq"])
+    writer = InboxWriter(RecordingLive())
+    await writer.handle([Incoming(by_seq[2], False)])  # seq 3 overtook 1 and 2
+    await messages.mark_read(RecordingEvents(), uid(bob), sent[0].conversation_id, sent[0].seq)  # type: ignore[arg-type]
+    await writer.handle([Incoming(by_seq[0], False), Incoming(by_seq[1], False)])
+    row = await Member.find_one(Member.user_id == bob.id)  # type: ignore[attr-defined]
+    assert row is not None and (row.last_read_seq, row.unread_count) == (sent[0].seq, 2)
+
+
 async def test_a_message_text_that_looks_like_an_expression_is_stored_as_written(
     events: RecordingEvents,
 ) -> None:

@@ -226,6 +226,15 @@ APPLIED_WINDOW = 32
 APPLIED_KEPT = 2 * APPLIED_WINDOW
 
 
+def in_flight_seqs(member: Member, after: int) -> list[int]:
+    """Seqs above `after`, up to the row's newest, that the row has not applied yet."""
+    if not member.applied_seqs:
+        return []  # a row written before `applied_seqs` existed: everything was applied
+    low = max(after, member.last_delivered_seq - APPLIED_WINDOW)
+    applied = set(member.applied_seqs)
+    return [seq for seq in range(low + 1, member.last_delivered_seq + 1) if seq not in applied]
+
+
 def _row(user_id: PydanticObjectId, conversation_id: PydanticObjectId) -> JsonDict:
     """A member row by its unique key and nothing else.
 
@@ -267,14 +276,16 @@ def _apply_message(delivery: JsonDict) -> UpdateOne:
         changes["unread_count"] = if_newest(0, "$unread_count")
         changes["unread_mentions"] = if_newest(0, "$unread_mentions")
     elif message.type != "SYSTEM":
-        # ("Ann added Bob" is news, not something left unread.) Counted even if markRead
-        # already passed it (rare: the reader was faster than the worker);
-        # _settle_read_ahead takes that back after the write.
+        # ("Ann added Bob" is news, not something left unread.) Not counted when the reader
+        # already read past it (markRead was faster than the worker).
         mentioned = delivery["message"].get("mention_all") or str(user_id) in delivery[
             "message"
         ].get("mention_ids", ())
-        changes["unread_count"] = {"$add": ["$unread_count", 1]}
-        changes["unread_mentions"] = {"$add": ["$unread_mentions", 1 if mentioned else 0]}
+        unseen = {"$lt": ["$last_read_seq", seq]}
+        changes["unread_count"] = {"$add": ["$unread_count", {"$cond": [unseen, 1, 0]}]}
+        changes["unread_mentions"] = {
+            "$add": ["$unread_mentions", {"$cond": [unseen, 1 if mentioned else 0, 0]}]
+        }
     # A message already applied leaves every field as it was. The test runs once, into a
     # scratch field (half the server time of repeating it in every field's $cond).
     kept = {field: {"$cond": ["$_applies", value, f"${field}"]} for field, value in changes.items()}

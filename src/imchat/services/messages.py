@@ -15,6 +15,7 @@ from imchat.errors import ErrorCode, ImchatError, bad_input
 from imchat.models import Conversation, Member, Message, MessageType
 from imchat.models.ids import id_of
 from imchat.services.conversations import member_of
+from imchat.services.delivery import in_flight_seqs
 from imchat.services.events import announce, message_deliveries, read_deliveries
 from imchat.services.group_roles import check_may_mention_all
 from imchat.services.outbox import DispatchLog
@@ -204,7 +205,13 @@ async def mark_read(
         if target < member.last_delivered_seq:
             tail = {
                 "conversation_id": conversation_id,
-                "seq": {"$gt": target, "$lte": member.last_delivered_seq},
+                "seq": {
+                    "$gt": target,
+                    "$lte": member.last_delivered_seq,
+                    # Not yet applied to the row (announced out of order): the worker
+                    # counts those when it gets to them.
+                    "$nin": in_flight_seqs(member, target),
+                },
                 "sender_id": {"$ne": user_id},
                 "type": {"$ne": MessageType.SYSTEM.value},
             }
