@@ -69,28 +69,42 @@ async def list_conversations(
     return Page(rows[:size], len(rows) > size)
 
 
-async def unread_totals(user_ids: list[PydanticObjectId]) -> dict[PydanticObjectId, int]:
-    """Each user's unread total, summed from their member rows (always repairable)."""
+async def unread_rows(
+    user_ids: list[PydanticObjectId],
+) -> dict[tuple[PydanticObjectId, PydanticObjectId], int]:
+    """The unread count of each (user, conversation) that adds to one of these users' totals."""
     if not user_ids:
         return {}
     # This exact shape is served by the partial index `unread_by_user`, which holds only
-    # rows that add to a total.
+    # rows that add to a total: a user's read conversations cost nothing here.
     rows = (
         await Member.get_pymongo_collection()
         .find(
             {"user_id": {"$in": user_ids}, "unread_count": {"$gt": 0}, "active": True},
-            projection={"user_id": True, "unread_count": True},
+            projection={"user_id": True, "conversation_id": True, "unread_count": True},
         )
         .to_list()
     )
+    return {
+        (PydanticObjectId(row["user_id"]), PydanticObjectId(row["conversation_id"])): int(
+            row["unread_count"]
+        )
+        for row in rows
+    }
+
+
+def sum_by_user(
+    counts: dict[tuple[PydanticObjectId, PydanticObjectId], int], user_ids: list[PydanticObjectId]
+) -> dict[PydanticObjectId, int]:
     totals = dict.fromkeys(user_ids, 0)
-    for row in rows:
-        totals[PydanticObjectId(row["user_id"])] += int(row["unread_count"])
+    for (user_id, _), count in counts.items():
+        totals[user_id] += count
     return totals
 
 
 async def total_unread(user_id: PydanticObjectId) -> int:
-    return (await unread_totals([user_id]))[user_id]
+    """The user's unread total, summed from their member rows (always repairable)."""
+    return sum((await unread_rows([user_id])).values())
 
 
 async def read_count(

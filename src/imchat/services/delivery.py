@@ -21,6 +21,7 @@ from pymongo.errors import BulkWriteError
 from imchat.channels import user_channel
 from imchat.models import InboxEvent, LastMessage, Member, UserState
 from imchat.models.members import row_key
+from imchat.services.conversations import sum_by_user, unread_rows
 from imchat.services.events import JsonDict, conversation_json, expand_fanout
 from imchat.services.ports import DeliveryQueue, LivePublisher
 from imchat.types import Incoming
@@ -312,49 +313,23 @@ async def _read_state(
     if not wanted:
         return {}, {}
     users = list({user for user, _ in wanted})
-    collection = Member.get_pymongo_collection()
     # Two indexed reads side by side, each touching only the rows it returns: the touched
-    # rows by their one-field key, and the rows that add to a total from the partial
-    # index that holds only those. (SecantusDB plans a top-level `$or` as a collection
-    # scan, and serves `$in` on user_id and conversation_id by walking every row of those
-    # users or conversations: 20 ms for a user with 1,000 conversations, 85 ms for 60
-    # members of a group of 1,000; bench/secantus_shapes.py.)
-    touched, counted = await asyncio.gather(
-        collection.find({"row_key": {"$in": [row_key(u, c) for u, c in wanted]}}).to_list(),
-        collection.find(
-            {"user_id": {"$in": users}, "unread_count": {"$gt": 0}, "active": True},
-            projection={"user_id": True, "conversation_id": True, "unread_count": True},
-        ).to_list(),
+    # rows by their one-field key, and the rows that add to a total (unread_rows). (SecantusDB
+    # plans a top-level `$or` as a collection scan, and serves `$in` on user_id and
+    # conversation_id by walking every row of those users or conversations: 20 ms for a
+    # user with 1,000 conversations, 85 ms for 60 members of a group of 1,000;
+    # bench/secantus_shapes.py.)
+    touched, unread = await asyncio.gather(
+        Member.get_pymongo_collection()
+        .find({"row_key": {"$in": [row_key(u, c) for u, c in wanted]}})
+        .to_list(),
+        unread_rows(users),
     )
     members = {(m.user_id, m.conversation_id): m for m in map(Member.model_validate, touched)}
-    await _settle_read_ahead(list(members.values()))
-    unread = {(row["user_id"], row["conversation_id"]): row["unread_count"] for row in counted}
-    # Touched rows are newer than the other read (and settled): theirs is the count.
+    # Touched rows are newer than the other read: theirs is the count.
     for key, member in members.items():
         unread[key] = member.unread_count if member.active else 0
-    totals = dict.fromkeys(users, 0)
-    for (user_id, _), count in unread.items():
-        totals[PydanticObjectId(user_id)] += count
-    return members, totals
-
-
-async def _settle_read_ahead(rows: list[Member]) -> None:
-    """Zero the unread counts of rows whose read cursor is at or past every delivered seq."""
-    for member in rows:
-        if member.last_read_seq < member.last_delivered_seq:
-            continue
-        if member.unread_count == 0 and member.unread_mentions == 0:
-            continue
-        result = await Member.get_pymongo_collection().update_one(
-            {
-                "_id": member.id,
-                "last_read_seq": member.last_read_seq,
-                "last_delivered_seq": member.last_delivered_seq,
-            },
-            {"$set": {"unread_count": 0, "unread_mentions": 0}},
-        )
-        if result.modified_count:
-            member.unread_count = member.unread_mentions = 0
+    return members, sum_by_user(unread, users)
 
 
 def _events_for(
