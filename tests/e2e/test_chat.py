@@ -188,6 +188,21 @@ async def test_history_pages_back_by_seq(server: Server) -> None:
     assert oldest["pageInfo"]["hasNextPage"] is True
 
 
+async def test_a_sender_shows_its_profile_whenever_more_than_the_id_is_asked(
+    server: Server,
+) -> None:
+    ann, bob, conversation = await friends(server)
+    await ann.send(conversation, "who am I")
+    history = """query($c: ID!) { messages(conversationId: $c, last: 1) {
+      edges { node { idOnly: sender { id }
+                     named: sender { id displayName }
+                     fragment: sender { ... on User { username } } } } } }"""
+    node = (await bob.run(history, c=conversation))["messages"]["edges"][0]["node"]
+    assert node["idOnly"] == {"id": ann.id}
+    assert node["named"] == {"id": ann.id, "displayName": ann.auth["user"]["displayName"]}
+    assert node["fragment"] == {"username": ann.auth["user"]["username"]}
+
+
 async def test_message_added_streams_one_conversation(server: Server) -> None:
     from gql import GraphQLRequest
 

@@ -8,6 +8,7 @@ from enum import Enum
 
 import strawberry
 from beanie import PydanticObjectId
+from strawberry.types.nodes import SelectedField
 
 from imchat.models import FriendRequest as FriendRequestDocument
 from imchat.models import Group as GroupDocument
@@ -52,8 +53,26 @@ class UserType:
         )
 
 
+# Fields a selection may ask for that the id alone answers.
+_ID_ONLY = frozenset({"id", "__typename"})
+
+
+def _asks_only_for_id(info: Info) -> bool:
+    return all(
+        isinstance(selection, SelectedField) and selection.name in _ID_ONLY
+        for field in info.selected_fields
+        for selection in field.selections
+    )
+
+
 async def load_user(info: Info, user_id: PydanticObjectId) -> UserType:
     """A user for display; a deleted account shows as a placeholder, never as an error."""
+    if _asks_only_for_id(info):
+        # A stream client that already knows its peers asks for `sender { id }`; every
+        # event would otherwise cost a user lookup, and the profile fields go unread.
+        return UserType(
+            id=strawberry.ID(str(user_id)), username="", display_name="", avatar_url=None
+        )
     user = await info.context.services.users.get(user_id)
     if user is None:
         return UserType(
