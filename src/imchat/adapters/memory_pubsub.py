@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 
 from imchat.adapters.hub import HubSubscription, LocalHub
 
@@ -23,7 +22,5 @@ class MemoryPubSub:
         for channel, message in messages:
             self._hub.deliver(channel, message)
 
-    @asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[HubSubscription]:
-        async with self._hub.attach(channel) as (subscription, _):
-            yield subscription
+    def subscribe(self, channel: str) -> HubSubscription:
+        return self._hub.subscription(channel)

@@ -11,8 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import redis.asyncio as redis
@@ -29,7 +28,7 @@ CONTROL_CHANNEL = "imchat:control"
 class RedisPubSub:
     def __init__(self, url: str) -> None:
         self._url = url
-        self._hub = LocalHub()
+        self._hub = LocalHub(on_first=self._subscribe_remote, on_last=self._unsubscribe_remote)
         self._publisher: redis.Redis = redis.Redis.from_url(
             url, decode_responses=True, socket_timeout=5, socket_connect_timeout=5
         )
@@ -66,17 +65,13 @@ class RedisPubSub:
                 pipe.publish(channel, message)
             await pipe.execute()
 
-    @asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[HubSubscription]:
-        async with self._hub.attach(channel) as (subscription, is_new):
-            if is_new:
-                await self._subscribe_remote(channel, subscription)
-            try:
-                yield subscription
-            finally:
-                if self._hub.is_empty(channel) and self._pubsub is not None:
-                    with contextlib.suppress(RedisError, OSError):
-                        await self._pubsub.unsubscribe(channel)
+    def subscribe(self, channel: str) -> HubSubscription:
+        return self._hub.subscription(channel)
+
+    async def _unsubscribe_remote(self, channel: str) -> None:
+        if self._pubsub is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self._pubsub.unsubscribe(channel)
 
     async def _subscribe_remote(self, channel: str, subscription: HubSubscription) -> None:
         """Subscribe and wait for Redis to confirm, so nothing published after this is missed."""
