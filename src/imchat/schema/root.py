@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 
 import strawberry
@@ -32,22 +33,36 @@ Subscription = merge_types("Subscription", (FriendSubscription, MessagingSubscri
 
 
 class OperationLimits(SchemaExtension):
-    """The token limit and the extra validation rules, set by one operation hook.
+    """The token limit and the extra validation rules, set just before parsing and validating.
 
-    Strawberry's MaxTokensLimiter and AddValidationRules do the same with a hook each;
-    every hook stays alive for as long as a subscription does, so on a node holding
-    thousands of sockets one hook instead of two is memory saved per socket.
+    Strawberry's MaxTokensLimiter and AddValidationRules set them in operation hooks, and
+    an operation hook stays suspended for as long as a subscription lives: on a node
+    holding thousands of sockets that is memory per socket. Parse and validate hooks end
+    with their step. This extension must come before ParserCache and ValidationCache,
+    whose hooks read what these set.
     """
 
     def __init__(self, max_tokens: int, rules: tuple[type[ASTValidationRule], ...]) -> None:
         self.max_tokens = max_tokens
         self.rules = rules
 
-    def on_operation(self) -> Iterator[None]:
-        context = self.execution_context
-        context.parse_options["max_tokens"] = self.max_tokens
-        context.validation_rules = context.validation_rules + self.rules
+    def on_parse(self) -> Iterator[None]:
+        self.execution_context.parse_options["max_tokens"] = self.max_tokens
         yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        context.validation_rules = _joined(context.validation_rules, self.rules)
+        yield
+
+
+@functools.lru_cache(maxsize=16)
+def _joined(
+    base: tuple[type[ASTValidationRule], ...], extra: tuple[type[ASTValidationRule], ...]
+) -> tuple[type[ASTValidationRule], ...]:
+    # One shared tuple, where a new one per operation would live as long as each
+    # subscription does.
+    return base + extra
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
