@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any, TypedDict
@@ -78,6 +79,15 @@ class ImchatGraphQL(GraphQL[Context, None]):
             request, request_adapter, sub_response, context, root_value, request_data
         )
 
+    def decode_json(self, data: str | bytes) -> object:
+        decoded = json.loads(data)
+        # Every socket of a client app subscribes with the same text, and Strawberry keeps
+        # it for as long as the subscription lives: one shared copy instead of one each.
+        payload = decoded.get("payload") if isinstance(decoded, dict) else None
+        if isinstance(payload, dict) and isinstance(payload.get("query"), str):
+            payload["query"] = sys.intern(payload["query"])
+        return decoded
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
@@ -128,10 +138,14 @@ class BodySizeLimit:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            # The app's own coroutine, not one of ours awaiting it: a WebSocket lives for
+            # hours, and a suspended frame per socket is memory per socket.
+            return self.app(scope, receive, send)
+        return self._limited(scope, receive, send)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers", []))
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
