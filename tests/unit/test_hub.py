@@ -11,14 +11,17 @@ from imchat.adapters.hub import LocalHub
 
 async def test_messages_reach_each_subscriber_of_the_channel_in_order() -> None:
     hub = LocalHub()
-    async with hub.subscription("a") as first, hub.subscription("a") as second:
-        async with hub.subscription("b") as other:
-            for message in ("1", "2", "3"):
-                hub.deliver("a", message)
-            assert [await first.get() for _ in range(3)] == ["1", "2", "3"]
-            assert [await second.get() for _ in range(3)] == ["1", "2", "3"]
-            hub.deliver("b", "4")
-            assert await other.get() == "4"
+    async with (
+        hub.subscription("a") as first,
+        hub.subscription("a") as second,
+        hub.subscription("b") as other,
+    ):
+        for message in ("1", "2", "3"):
+            hub.deliver("a", message)
+        assert [await first.get() for _ in range(3)] == ["1", "2", "3"]
+        assert [await second.get() for _ in range(3)] == ["1", "2", "3"]
+        hub.deliver("b", "4")
+        assert await other.get() == "4"
 
 
 async def test_a_get_cancelled_after_its_wake_up_loses_no_message() -> None:
