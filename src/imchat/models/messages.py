@@ -35,6 +35,15 @@ class Message(Document):
     # Outbox flag: false until the queue confirmed the announcement; the sweeper re-announces.
     dispatched: bool = False
 
+    async def store(self) -> None:
+        """Insert this new message.
+
+        Straight through pymongo: Beanie's `insert` builds a pydantic TypeAdapter for the
+        returned id on every call, about a tenth of a send's CPU in the profile.
+        """
+        self.id = PydanticObjectId()
+        await self.get_pymongo_collection().insert_one(self.model_dump(by_alias=True))
+
     class Settings:
         name = "messages"
         indexes = [

@@ -86,7 +86,7 @@ async def send_message(
         recipient_ids=list(claim.member_ids),
     )
     try:
-        await message.insert()
+        await message.store()
     except DuplicateKeyError:
         # A concurrent retry won the race: its message is the one.
         first = await Message.find_one({"sender_id": sender_id, "client_id": request.client_id})
@@ -118,7 +118,7 @@ async def post_system_message(
         client_id=f"system:{uuid.uuid4().hex}",
         recipient_ids=list(claim.member_ids),
     )
-    await message.insert()
+    await message.store()
     if await announce(queue, message_deliveries(message)):
         dispatched.add(id_of(message))
     return message
