@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -30,6 +31,23 @@ def test_expired_token_is_refused() -> None:
     with pytest.raises(ImchatError) as refused:
         ISSUER.verify(expired.issue("u1", "access"), "access")
     assert refused.value.message == "Token expired"
+
+
+def test_a_token_accepted_before_is_refused_once_it_expires() -> None:
+    short = TokenIssuer(ISSUER.secret_key, timedelta(seconds=1), timedelta(days=1))
+    token = short.issue("u1", "access")
+    assert short.verify(token, "access") == "u1"
+    time.sleep(1.1)
+    with pytest.raises(ImchatError) as refused:
+        short.verify(token, "access")
+    assert refused.value.message == "Token expired"
+
+
+def test_a_refresh_token_checked_before_is_still_not_an_access_token() -> None:
+    refresh = ISSUER.issue("u1", "refresh")
+    assert ISSUER.verify(refresh, "refresh") == "u1"
+    with pytest.raises(ImchatError):
+        ISSUER.verify(refresh, "access")
 
 
 def test_refresh_token_is_not_an_access_token() -> None:
