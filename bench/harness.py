@@ -18,7 +18,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Coroutine, Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -123,9 +123,14 @@ def imchat_env(mongo_url: str, database: str, namespace: str | None) -> dict[str
     return env
 
 
-def start_api(env: dict[str, str], workdir: Path) -> Child:
+# How a Python module is run as a child: `python -m <module> ...`; bench/socket_memory.py
+# passes its own launcher, which traces allocations and then runs the same module.
+PYTHON_M = (sys.executable, "-m")
+
+
+def start_api(env: dict[str, str], workdir: Path, launcher: Sequence[str] = PYTHON_M) -> Child:
     port = free_port()
-    argv = [sys.executable, "-m", "imchat", "serve", "--port", str(port)]
+    argv = [*launcher, "imchat", "serve", "--port", str(port)]
     child = _spawn("api", [*argv, "--data-dir", str(workdir)], env, workdir)
     child.url = f"http://127.0.0.1:{port}"
     _wait_http_ok(child, "/readyz")
@@ -144,14 +149,13 @@ def start_worker(env: dict[str, str], workdir: Path, timeout: float = 60.0) -> C
     return child
 
 
-def start_app(module: str, workdir: Path) -> Child:
+def start_app(module: str, workdir: Path, launcher: Sequence[str] = PYTHON_M) -> Child:
     """A comparison app from bench/ (`bare_router`, `strawberry_relay`) under uvicorn with
     the same defaults as `imchat serve` (uvloop, httptools, websockets), minus the access
     log: they stand for the bare transport."""
     port = free_port()
     argv = [
-        sys.executable,
-        "-m",
+        *launcher,
         "uvicorn",
         f"{module}:app",
         "--app-dir",
