@@ -219,8 +219,10 @@ class MessagingSubscription:
         try:
             async for event in user_events(services.pubsub, me, since):
                 converted = await _to_graphql(event, info)
+                del event  # nothing of the last delivery stays held while the socket idles
                 if converted is not None:
                     yield converted
+                del converted
         finally:
             await presence.set_presence(services.presence, services.pubsub, me, device, -1)
 
@@ -234,7 +236,10 @@ class MessagingSubscription:
         if wanted is not None:
             await conversations.member_of(me, wanted)
         async for event in user_events(info.context.services.pubsub, me, None):
-            if event.get("type") != "message":
-                continue
-            if wanted is None or event["message"]["conversation_id"] == str(wanted):
-                yield MessageNode.from_json(event["message"])
+            message = event["message"] if event.get("type") == "message" else None
+            del event  # as in `events`: nothing of the last delivery held while idle
+            if message is not None and (
+                wanted is None or message["conversation_id"] == str(wanted)
+            ):
+                yield MessageNode.from_json(message)
+            del message

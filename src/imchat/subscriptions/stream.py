@@ -46,17 +46,22 @@ async def user_events(
             else:
                 yield {"type": "resync", "latest_event_seq": point.latest}
                 last = point.latest
+        # The `del`s: an idle socket's stream waits in `live.get()` for hours, and should
+        # not hold on to the last event it delivered while it does.
         async for event in _replay(user_id, last):
             last = event["event_seq"]
             yield event
+            del event
         while True:
             raw = await live.get()
             if raw is None:
                 async for event in _replay(user_id, last):
                     last = event["event_seq"]
                     yield event
+                    del event
                 continue
             event = json.loads(raw)
+            del raw
             seq = event.get("event_seq")
             if seq is None:
                 yield event  # ephemeral: typing, presence
@@ -67,3 +72,5 @@ async def user_events(
                 async for missed in _replay(user_id, last):
                     last = missed["event_seq"]
                     yield missed
+                    del missed
+            del event
