@@ -32,7 +32,8 @@ class Services:
     users: UserCache = field(default_factory=UserCache)
 
 
-@dataclass
+# Slotted: a subscription keeps its Context for as long as the socket lives.
+@dataclass(slots=True)
 class Context:
     services: Services
     request: Any = None
