@@ -20,6 +20,7 @@ from imchat.config import Settings
 from imchat.schema.accounts import AccountMutation, AccountQuery
 from imchat.schema.embed import EmbedMutation
 from imchat.schema.errors import ErrorCodes
+from imchat.schema.execution import PerEventExecutor
 from imchat.schema.friends import FriendMutation, FriendQuery, FriendSubscription
 from imchat.schema.groups import GroupMutation, GroupQuery
 from imchat.schema.messaging import MessagingMutation, MessagingQuery, MessagingSubscription
@@ -88,4 +89,5 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
+        execution_context_class=PerEventExecutor,
     )
