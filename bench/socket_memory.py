@@ -2,12 +2,15 @@
 
     .venv/bin/python bench/socket_memory.py                    # relay, embedded, service
     .venv/bin/python bench/socket_memory.py --mode embedded --sockets 1000 --top 40
+    .venv/bin/python bench/socket_memory.py --after-message   # sockets that have chatted
 
 Each server runs under this script's launcher, which starts `tracemalloc` and writes a
 snapshot when sent SIGUSR1. `--first` sockets are opened (they pay one-off costs), then a
 snapshot and an RSS reading, then the other sockets, then again. Per socket: the Python
 heap grown between the two snapshots, RSS likewise, and the allocation sites that grew
 most; with the relay in the same run, each site also as the difference to the relay.
+With `--after-message` every pair exchanges one message before its sockets are measured:
+what an idle socket holds once it has been used (its last event, per-user caches).
 This is where `bench/delivery.py`'s "RSS per subscribed socket" comes from, site by site.
 Tracing costs memory of its own, so RSS is read in a separate, untraced run (`--rss`).
 """
@@ -38,6 +41,7 @@ from harness import (
     running,
     start_api,
     start_app,
+    start_worker,
 )
 from loadgen import GraphQLTarget, Ledger, RelayTarget, Target, befriend_pairs, usernames
 from seed import register_users
@@ -96,14 +100,50 @@ def take(child: Child, folder: Path, number: int) -> tuple[int, tracemalloc.Snap
     return rss, tracemalloc.Snapshot.load(str(traced)) if traced.exists() else None
 
 
+async def exchange(target: Target, ledger: Ledger, pairs: range) -> None:
+    """One message each way over every pair in `pairs`, each received once.
+
+    The relay drops a message for a subscription it has not started yet (imchat's stream
+    would replay it from the inbox), so whatever did not arrive is sent again.
+    """
+    wanted = [(pair, forward) for pair in pairs for forward in (True, False)]
+    for _ in range(10):
+        step = ledger.new_step()
+        sends = []
+        for pair, forward in wanted:
+            content = ledger.content(step, step.sent, time.perf_counter())
+            step.sent += 1
+            sends.append(target.send(pair, forward, content))
+        step.failed = sum(1 for p in await asyncio.gather(*sends) if p is not None)
+        step.closed = True
+        if not step.complete:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(step.arrived.wait(), 5)
+        wanted = [w for index, w in enumerate(wanted) if index not in step.latencies]
+        if not wanted:
+            return
+    raise RuntimeError(f"{len(wanted)} messages never arrived")
+
+
 async def measure(
-    mode: str, child: Child, target: Target, folder: Path, first: int, total: int, conc: int
+    mode: str,
+    child: Child,
+    target: Target,
+    folder: Path,
+    first: int,
+    total: int,
+    options: argparse.Namespace,
 ) -> Measured:
     ledger = Ledger()
+    conc = options.concurrency
     await target.connect(ledger, range(first), conc)
+    if options.after_message:
+        await exchange(target, ledger, range(first // 2))
     await asyncio.sleep(2)
     rss_before, before = take(child, folder, 1)
     await target.connect(ledger, range(first, total), conc)
+    if options.after_message:
+        await exchange(target, ledger, range(first // 2, total // 2))
     await asyncio.sleep(2)
     rss_after, after = take(child, folder, 2)
     await target.close()
@@ -134,6 +174,8 @@ async def run_mode(mode: str, options: argparse.Namespace, workdir: Path) -> Mea
                 stack.push_async_callback(delete_queues, namespace)
             env = imchat_env(mongo.url, "imchat_memory", namespace)
             child = stack.enter_context(running(start_api(env, workdir, launcher())))
+            if namespace is not None:  # delivers what the API announces (--after-message)
+                stack.enter_context(running(start_worker(env, workdir)))
             names = usernames(options.sockets)
             users = await register_users(
                 mongo.url, "imchat_memory", SECRET_KEY, names, options.concurrency
@@ -142,9 +184,7 @@ async def run_mode(mode: str, options: argparse.Namespace, workdir: Path) -> Mea
                 child.url, await befriend_pairs(child.url, users, options.concurrency)
             )
         first = max(2, options.sockets * options.first_percent // 100)
-        return await measure(
-            mode, child, target, folder, first, options.sockets, options.concurrency
-        )
+        return await measure(mode, child, target, folder, first, options.sockets, options)
 
 
 def report(results: list[Measured], top: int) -> None:
@@ -182,6 +222,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=48, help="parallel connects")
     parser.add_argument("--top", type=int, default=25, help="allocation sites to print")
     parser.add_argument("--rss", action="store_true", help="untraced servers, RSS only")
+    parser.add_argument(
+        "--after-message",
+        action="store_true",
+        help="each socket sends and receives one message before it is measured",
+    )
     options = parser.parse_args(argv)
     os.environ[TRACE] = "0" if options.rss else "1"
     options.modes = MODES if options.mode == "all" else (options.mode,)
