@@ -2,15 +2,16 @@
 
     .venv/bin/python bench/socket_memory.py                    # relay, embedded, service
     .venv/bin/python bench/socket_memory.py --mode embedded --sockets 1000 --top 40
-    .venv/bin/python bench/socket_memory.py --after-message   # sockets that have chatted
+    .venv/bin/python bench/socket_memory.py --messages 1      # sockets that have chatted
 
 Each server runs under this script's launcher, which starts `tracemalloc` and writes a
 snapshot when sent SIGUSR1. `--first` sockets are opened (they pay one-off costs), then a
 snapshot and an RSS reading, then the other sockets, then again. Per socket: the Python
 heap grown between the two snapshots, RSS likewise, and the allocation sites that grew
 most; with the relay in the same run, each site also as the difference to the relay.
-With `--after-message` every pair exchanges one message before its sockets are measured:
-what an idle socket holds once it has been used (its last event, per-user caches).
+With `--messages N` every pair exchanges N messages each way before its sockets are
+measured: what an idle socket holds once it has been used (per-user caches; and, if it
+grew with N, a leak).
 This is where `bench/delivery.py`'s "RSS per subscribed socket" comes from, site by site.
 Tracing costs memory of its own, so RSS is read in a separate, untraced run (`--rss`).
 """
@@ -137,12 +138,12 @@ async def measure(
     ledger = Ledger()
     conc = options.concurrency
     await target.connect(ledger, range(first), conc)
-    if options.after_message:
+    for _ in range(options.messages):
         await exchange(target, ledger, range(first // 2))
     await asyncio.sleep(2)
     rss_before, before = take(child, folder, 1)
     await target.connect(ledger, range(first, total), conc)
-    if options.after_message:
+    for _ in range(options.messages):
         await exchange(target, ledger, range(first // 2, total // 2))
     await asyncio.sleep(2)
     rss_after, after = take(child, folder, 2)
@@ -174,7 +175,7 @@ async def run_mode(mode: str, options: argparse.Namespace, workdir: Path) -> Mea
                 stack.push_async_callback(delete_queues, namespace)
             env = imchat_env(mongo.url, "imchat_memory", namespace)
             child = stack.enter_context(running(start_api(env, workdir, launcher())))
-            if namespace is not None:  # delivers what the API announces (--after-message)
+            if namespace is not None:  # delivers what the API announces (--messages)
                 stack.enter_context(running(start_worker(env, workdir)))
             names = usernames(options.sockets)
             users = await register_users(
@@ -223,9 +224,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--top", type=int, default=25, help="allocation sites to print")
     parser.add_argument("--rss", action="store_true", help="untraced servers, RSS only")
     parser.add_argument(
-        "--after-message",
-        action="store_true",
-        help="each socket sends and receives one message before it is measured",
+        "--messages",
+        type=int,
+        default=0,
+        help="messages each socket sends and receives before it is measured",
     )
     options = parser.parse_args(argv)
     os.environ[TRACE] = "0" if options.rss else "1"
