@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -48,6 +49,18 @@ def _incoming(events: RecordingEvents, redelivered: bool = False) -> list[Incomi
     return [Incoming(delivery, redelivered) for delivery in events.sent]
 
 
+async def _row_of(user: object) -> Member:
+    """The user's only member row (each test here has one conversation)."""
+    row = await Member.find_one(Member.user_id == user.id)  # type: ignore[attr-defined]
+    assert row is not None
+    return row
+
+
+def _by_seq(events: RecordingEvents, user: object) -> list[dict[str, Any]]:
+    """The deliveries announced to the user, in seq order."""
+    return sorted(events.for_user(user.id), key=lambda d: d["message"]["seq"])  # type: ignore[attr-defined]
+
+
 async def test_a_message_becomes_an_event_for_each_member_and_counts_as_unread(
     events: RecordingEvents,
 ) -> None:
@@ -78,8 +91,8 @@ async def test_handling_the_same_batch_twice_changes_nothing(events: RecordingEv
     inbox_before = await InboxEvent.find_all().count()
     again = RecordingLive()
     await InboxWriter(again).handle(_incoming(events, redelivered=True))
-    row = await Member.find_one(Member.user_id == bob.id)  # type: ignore[attr-defined]
-    assert row is not None and row.unread_count == 3
+    row = await _row_of(bob)
+    assert row.unread_count == 3
     assert await InboxEvent.find_all().count() == inbox_before
     assert again.published == []
 
@@ -88,21 +101,21 @@ async def test_a_repeated_delivery_in_one_batch_is_applied_once(events: Recordin
     _, bob, _ = await _chat(events, 1)
     doubled = _incoming(events) + _incoming(events)
     await InboxWriter(RecordingLive()).handle(doubled)
-    row = await Member.find_one(Member.user_id == bob.id)  # type: ignore[attr-defined]
-    assert row is not None and row.unread_count == 1
+    row = await _row_of(bob)
+    assert row.unread_count == 1
 
 
 async def test_messages_announced_out_of_seq_order_all_count_and_the_newest_is_shown(
     events: RecordingEvents,
 ) -> None:
     _, bob, sent = await _chat(events, 3)
-    by_seq = sorted(events.for_user(bob.id), key=lambda d: d["message"]["seq"])
+    by_seq = _by_seq(events, bob)
     writer = InboxWriter(RecordingLive())
     # Racing senders: seq 3 is announced first, then 1 and 2.
     for delivery in (by_seq[2], by_seq[0], by_seq[1]):
         await writer.handle([Incoming(delivery, False)])
-    row = await Member.find_one(Member.user_id == bob.id)  # type: ignore[attr-defined]
-    assert row is not None and row.unread_count == 3
+    row = await _row_of(bob)
+    assert row.unread_count == 3
     assert row.last_message is not None and row.last_message.seq == sent[-1].seq
     assert row.last_delivered_seq == sent[-1].seq
 
@@ -111,13 +124,13 @@ async def test_reading_while_messages_arrive_out_of_order_counts_each_unread_onc
     events: RecordingEvents,
 ) -> None:
     _, bob, sent = await _chat(events, 3)
-    by_seq = sorted(events.for_user(bob.id), key=lambda d: d["message"]["seq"])
+    by_seq = _by_seq(events, bob)
     writer = InboxWriter(RecordingLive())
     await writer.handle([Incoming(by_seq[2], False)])  # seq 3 overtook 1 and 2
     await messages.mark_read(RecordingEvents(), uid(bob), sent[0].conversation_id, sent[0].seq)  # type: ignore[arg-type]
     await writer.handle([Incoming(by_seq[0], False), Incoming(by_seq[1], False)])
-    row = await Member.find_one(Member.user_id == bob.id)  # type: ignore[attr-defined]
-    assert row is not None and (row.last_read_seq, row.unread_count) == (sent[0].seq, 2)
+    row = await _row_of(bob)
+    assert (row.last_read_seq, row.unread_count) == (sent[0].seq, 2)
 
 
 async def test_a_message_text_that_looks_like_an_expression_is_stored_as_written(
@@ -134,8 +147,8 @@ async def test_a_message_text_that_looks_like_an_expression_is_stored_as_written
         messages.SendMessageRequest(client_id="x", content="$unread_count", to_user_id=uid(bob)),
     )
     await InboxWriter(RecordingLive()).handle(_incoming(events))
-    row = await Member.find_one(Member.user_id == bob.id)  # type: ignore[attr-defined]
-    assert row is not None and row.last_message is not None
+    row = await _row_of(bob)
+    assert row.last_message is not None
     assert row.last_message.content == "$unread_count"
 
 
@@ -162,8 +175,8 @@ async def test_a_message_already_read_does_not_count_as_unread(events: Recording
     # Bob's reader marks everything read before the worker got to the message.
     await messages.mark_read(RecordingEvents(), uid(bob), sent.conversation_id, None)  # type: ignore[arg-type]
     await InboxWriter(RecordingLive()).handle(_incoming(events))
-    row = await Member.find_one(Member.user_id == bob.id)  # type: ignore[attr-defined]
-    assert row is not None and row.unread_count == 0
+    row = await _row_of(bob)
+    assert row.unread_count == 0
     assert row.last_message is not None and row.last_message.seq == sent.seq
 
 
